@@ -1,0 +1,33 @@
+import type { CanonicalEvent, CanonicalRequest } from '../gateway/canonical.js';
+
+export interface ProviderCall {
+  request: CanonicalRequest;
+  /** The upstream model id, already resolved from aliases and prefixes. */
+  model: string;
+  /** Aborted when the client goes away or a deadline passes; the provider must stop the upstream call. */
+  signal: AbortSignal;
+}
+
+export type TierState = 'ready' | 'loading' | 'unconfigured' | 'error';
+
+export interface TierStatus {
+  /** Provider id: openai, anthropic, local. */
+  id: string;
+  available: boolean;
+  state: TierState;
+  /** A human sentence: where it points, or what to do to enable it. */
+  detail: string;
+  models: string[];
+}
+
+/**
+ * A door out of the gateway. `stream` yields canonical events and throws GatewayErrors (UpstreamError,
+ * UpstreamTimeoutError, ServiceUnavailableError) on failure. It ends with exactly one `finish` event.
+ */
+export interface Provider {
+  readonly id: string;
+  status(): TierStatus;
+  stream(call: ProviderCall): AsyncIterable<CanonicalEvent>;
+  /** Release sockets, models and contexts. */
+  close(): Promise<void>;
+}
