@@ -1,0 +1,36 @@
+import type { LoadedConfig } from '../config/load.js';
+import { startDaemon } from '../daemon.js';
+
+export async function runServe(opts: { loaded: LoadedConfig; home: string; port?: number }): Promise<number> {
+  let daemon;
+  try {
+    daemon = await startDaemon({ config: opts.loaded.config, home: opts.home, port: opts.port });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      console.error(`switchboard: port ${opts.port ?? opts.loaded.config.server.port} is in use. Is another daemon running? Try "switchboard status", or --port N.`);
+      return 1;
+    }
+    throw e;
+  }
+  const lines = [
+    `Switchboard is serving on ${daemon.url} (OpenAI: ${daemon.url}/v1, Anthropic: ${daemon.url})`,
+    `  socket: ${daemon.socketPath}   data: ${opts.home}   config: ${opts.loaded.file ?? 'embedded defaults'}`,
+    `  tiers: ${daemon.gateway.tiers().map((t) => `${t.id} ${t.state}`).join(', ')}`,
+  ];
+  if (daemon.masterKey?.created) {
+    lines.push(`  A master key was generated and stored in ${opts.home}/master.key (0600). Clients send it as the API key:`, `    ${daemon.masterKey.key}`);
+  } else if (daemon.masterKey) {
+    lines.push(`  API key: the master key (${daemon.masterKey.source === 'env' ? 'SWITCHBOARD_MASTER_KEY' : `${opts.home}/master.key`})`);
+  }
+  console.error(lines.join('\n'));
+  const onSignal = (signal: string) => {
+    console.error(`switchboard: ${signal} received, finishing in-flight requests…`);
+    void daemon.stop();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  // Resolves however the stop was asked for: a signal, or POST /switchboard/v1/shutdown over the socket.
+  await daemon.stopped;
+  return 0;
+}

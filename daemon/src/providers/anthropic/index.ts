@@ -1,0 +1,94 @@
+/** The Anthropic tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
+import Anthropic from '@anthropic-ai/sdk';
+import type { CanonicalEvent, FinishReason, Usage } from '../../gateway/canonical.js';
+import { UpstreamError } from '../../errors.js';
+import type { Provider, ProviderCall, TierStatus } from '../provider.js';
+import { mapSdkError } from '../sdkErrors.js';
+import { toAnthropicParams } from './translate.js';
+
+export interface AnthropicProviderOptions {
+  apiKey?: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  models?: string[];
+}
+
+export const ANTHROPIC_DEFAULT_MODELS = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1'];
+
+const FINISH: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+
+export function createAnthropicProvider(opts: AnthropicProviderOptions): Provider {
+  const client = opts.apiKey
+    ? new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 60_000 })
+    : undefined;
+  const models = opts.models ?? ANTHROPIC_DEFAULT_MODELS;
+  return {
+    id: 'anthropic',
+    status(): TierStatus {
+      return client
+        ? { id: 'anthropic', available: true, state: 'ready', detail: `Anthropic at ${client.baseURL}`, models }
+        : { id: 'anthropic', available: false, state: 'unconfigured', detail: 'Set ANTHROPIC_API_KEY (or providers.anthropic.apiKey in switchboard.yaml) to enable the Anthropic tier.', models };
+    },
+    async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
+      if (!client) throw new UpstreamError('The Anthropic tier is not configured: set ANTHROPIC_API_KEY.', 503, 'provider_not_configured');
+      try {
+        const stream = await client.messages.create(toAnthropicParams(call.request, call.model), { signal: call.signal });
+        const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+        let finish: FinishReason | undefined;
+        let stopSequence: string | undefined;
+        let stopped = false;
+        let toolIndex = 0;
+        const toolOfBlock = new Map<number, number>();
+        for await (const ev of stream) {
+          switch (ev.type) {
+            case 'message_start': {
+              const u = ev.message.usage;
+              usage.inputTokens = u.input_tokens;
+              usage.outputTokens = u.output_tokens;
+              if (u.cache_read_input_tokens) usage.cachedInputTokens = u.cache_read_input_tokens;
+              if (u.cache_creation_input_tokens) usage.cacheWriteTokens = u.cache_creation_input_tokens;
+              break;
+            }
+            case 'content_block_start':
+              if (ev.content_block.type === 'tool_use') {
+                const index = toolIndex++;
+                toolOfBlock.set(ev.index, index);
+                yield { type: 'tool_call_start', index, id: ev.content_block.id, name: ev.content_block.name };
+              } else if (ev.content_block.type === 'text' && ev.content_block.text) {
+                yield { type: 'text', text: ev.content_block.text };
+              }
+              break;
+            case 'content_block_delta':
+              if (ev.delta.type === 'text_delta') yield { type: 'text', text: ev.delta.text };
+              else if (ev.delta.type === 'input_json_delta' && toolOfBlock.has(ev.index)) {
+                yield { type: 'tool_call_delta', index: toolOfBlock.get(ev.index) as number, arguments: ev.delta.partial_json };
+              }
+              break;
+            case 'message_delta':
+              if (ev.delta.stop_reason) finish = FINISH[ev.delta.stop_reason] ?? 'stop';
+              if (ev.delta.stop_sequence) stopSequence = ev.delta.stop_sequence;
+              usage.outputTokens = ev.usage.output_tokens;
+              if (ev.usage.input_tokens != null) usage.inputTokens = ev.usage.input_tokens;
+              break;
+            case 'message_stop':
+              stopped = true;
+              break;
+          }
+        }
+        if (!stopped || !finish) throw new UpstreamError('Anthropic ended the stream without message_stop: the answer was truncated.', undefined, 'upstream_truncated');
+        yield { type: 'finish', reason: finish, usage, ...(stopSequence !== undefined && { stopSequence }) };
+      } catch (e) {
+        throw mapSdkError(e, 'Anthropic', call.signal);
+      }
+    },
+    async close() {},
+  };
+}

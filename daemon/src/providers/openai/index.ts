@@ -1,0 +1,75 @@
+/** The OpenAI tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
+import OpenAI from 'openai';
+import type { CanonicalEvent, FinishReason, Usage } from '../../gateway/canonical.js';
+import { UpstreamError } from '../../errors.js';
+import type { Provider, ProviderCall, TierStatus } from '../provider.js';
+import { mapSdkError } from '../sdkErrors.js';
+import { toOpenAIParams } from './translate.js';
+
+export interface OpenAIProviderOptions {
+  apiKey?: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  models?: string[];
+}
+
+export const OPENAI_DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
+
+const FINISH: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+};
+
+export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
+  const client = opts.apiKey
+    ? new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 60_000 })
+    : undefined;
+  const models = opts.models ?? OPENAI_DEFAULT_MODELS;
+  return {
+    id: 'openai',
+    status(): TierStatus {
+      return client
+        ? { id: 'openai', available: true, state: 'ready', detail: `OpenAI at ${client.baseURL}`, models }
+        : { id: 'openai', available: false, state: 'unconfigured', detail: 'Set OPENAI_API_KEY (or providers.openai.apiKey in switchboard.yaml) to enable the OpenAI tier.', models };
+    },
+    async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
+      if (!client) throw new UpstreamError('The OpenAI tier is not configured: set OPENAI_API_KEY.', 503, 'provider_not_configured');
+      try {
+        const stream = await client.chat.completions.create(toOpenAIParams(call.request, call.model), { signal: call.signal });
+        let finish: FinishReason | undefined;
+        let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+        const started = new Set<number>();
+        for await (const chunk of stream) {
+          if (chunk.usage) {
+            usage = {
+              inputTokens: chunk.usage.prompt_tokens,
+              outputTokens: chunk.usage.completion_tokens,
+              cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? undefined,
+              reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? undefined,
+            };
+          }
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          const delta = choice.delta;
+          if (delta?.content) yield { type: 'text', text: delta.content };
+          for (const tc of delta?.tool_calls ?? []) {
+            if (!started.has(tc.index)) {
+              started.add(tc.index);
+              yield { type: 'tool_call_start', index: tc.index, id: tc.id ?? `call_${tc.index}`, name: tc.function?.name ?? '' };
+            }
+            if (tc.function?.arguments) yield { type: 'tool_call_delta', index: tc.index, arguments: tc.function.arguments };
+          }
+          if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'stop';
+        }
+        if (!finish) throw new UpstreamError('OpenAI ended the stream without a finish_reason: the answer was truncated.', undefined, 'upstream_truncated');
+        yield { type: 'finish', reason: finish, usage };
+      } catch (e) {
+        throw mapSdkError(e, 'OpenAI', call.signal);
+      }
+    },
+    async close() {},
+  };
+}

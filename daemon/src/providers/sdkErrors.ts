@@ -1,0 +1,48 @@
+/**
+ * Maps errors thrown by the official SDKs (openai, @anthropic-ai/sdk) to gateway errors. Both SDKs share the
+ * same error vocabulary (APIError with status and headers, APIConnectionError, APIConnectionTimeoutError,
+ * APIUserAbortError), so one mapper serves both.
+ */
+import { GatewayError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
+import { redact } from '../redact.js';
+
+interface SdkErrorShape {
+  name?: string;
+  status?: number;
+  message?: string;
+  headers?: Headers | Record<string, string>;
+  error?: { error?: { message?: string; type?: string }; message?: string };
+  constructor: { name: string };
+}
+
+export class ClientAbortError extends Error {
+  constructor() {
+    super('The client closed the request.');
+    this.name = 'ClientAbortError';
+  }
+}
+
+export function mapSdkError(e: unknown, provider: string, signal: AbortSignal): Error {
+  if (e instanceof GatewayError) return e;
+  if (signal.aborted) return e instanceof Error && e.name === 'TimeoutError' ? e : new ClientAbortError();
+  const err = e as SdkErrorShape;
+  const kind = err?.constructor?.name ?? '';
+  if (kind.includes('UserAbort')) return new ClientAbortError();
+  if (kind.includes('Timeout')) return new UpstreamTimeoutError(`${provider} did not answer in time.`);
+  if (kind.includes('Connection')) return new UpstreamError(`${provider} could not be reached: ${redact(String(err.message ?? 'connection error'))}`, undefined, 'upstream_unreachable');
+  if (typeof err?.status === 'number') {
+    const detail = err.error?.error?.message ?? err.error?.message ?? err.message ?? '';
+    const headers: Record<string, string> = {};
+    const retryAfter = header(err.headers, 'retry-after');
+    if (retryAfter) headers['retry-after'] = retryAfter;
+    return new UpstreamError(`${provider} answered ${err.status}: ${redact(String(detail)).slice(0, 500)}`, err.status, 'upstream_error', headers);
+  }
+  // An `error` event inside a stream arrives as an APIError without a status.
+  return new UpstreamError(`${provider} failed: ${redact(String(err?.message ?? e)).slice(0, 500)}`);
+}
+
+function header(h: SdkErrorShape['headers'], name: string): string | undefined {
+  if (!h) return undefined;
+  if (typeof (h as Headers).get === 'function') return (h as Headers).get(name) ?? undefined;
+  return (h as Record<string, string>)[name];
+}

@@ -1,0 +1,56 @@
+/** The generation endpoints of both doors: parse, open the gateway stream, answer streamed or collected. */
+import { collect } from '../gateway/collect.js';
+import { targetName } from '../gateway/canonical.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { GatewayError } from '../errors.js';
+import { SWITCHBOARD_HEADERS } from '../protocol/switchboard.js';
+import { ClientAbortError } from '../providers/sdkErrors.js';
+import type { RequestContext } from './app.js';
+import { sendJson, SSE_HEADERS, writeWithBackpressure } from './respond.js';
+
+export async function handleGeneration(ctx: RequestContext, gateway: Gateway, body: unknown): Promise<void> {
+  const { res, door } = ctx;
+  const parsed = door.parse(body);
+  // A client that goes away aborts the upstream call.
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new ClientAbortError());
+  };
+  res.on('close', onClose);
+  try {
+    const { target, events } = await gateway.open(parsed.request, controller.signal);
+    const label = targetName(target);
+    ctx.target = label;
+    const headers = {
+      [SWITCHBOARD_HEADERS.requestId]: ctx.requestId,
+      [SWITCHBOARD_HEADERS.provider]: target.provider,
+      [SWITCHBOARD_HEADERS.model]: target.model,
+    };
+    const meta = { requestId: ctx.requestId, model: label, created: Math.floor(Date.now() / 1000) };
+    if (!parsed.stream) {
+      sendJson(res, 200, door.render(await collect(events), meta), headers);
+      return;
+    }
+    const encoder = door.encoder(meta, parsed.includeUsage);
+    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    res.write(encoder.start());
+    let finished = false;
+    try {
+      for await (const event of events) {
+        const frame = encoder.encode(event);
+        if (event.type === 'finish') finished = true;
+        if (frame && !(await writeWithBackpressure(res, frame))) throw new ClientAbortError();
+      }
+      if (!finished) throw new GatewayError(502, 'upstream_truncated', 'The upstream stream ended without finishing: the answer was truncated.');
+      res.end(encoder.end());
+    } catch (e) {
+      if (e instanceof ClientAbortError || controller.signal.aborted) throw new ClientAbortError();
+      // Headers are gone: report the failure inside the stream, in the door's own format.
+      const err = e instanceof GatewayError ? e : new GatewayError(502, 'upstream_error', 'The upstream stream failed.');
+      res.end(encoder.error(err));
+      throw err;
+    }
+  } finally {
+    res.off('close', onClose);
+  }
+}

@@ -1,0 +1,55 @@
+// Bundles the daemon (and, when present, the extension and its webviews) with esbuild.
+//   node scripts/build.mjs               build everything
+//   node scripts/build.mjs --if-needed   skip when dist/ is newer than every source file (npm start)
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const daemonOut = path.join(root, 'dist/daemon/cli.js');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+if (process.argv.includes('--if-needed') && existsSync(daemonOut)) {
+  const sources = Math.max(newestMtime(path.join(root, 'daemon/src')), statSync(path.join(root, 'package.json')).mtimeMs);
+  if (statSync(daemonOut).mtimeMs >= sources) process.exit(0);
+}
+
+const started = Date.now();
+await build({
+  entryPoints: [path.join(root, 'daemon/src/cli.ts')],
+  outfile: daemonOut,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  // Native binaries and platform packages: loaded from node_modules at run time.
+  external: ['node-llama-cpp'],
+  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);" },
+  define: { __SWITCHBOARD_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});
+
+// The JSON Schema of switchboard.yaml, for the editor (yamlValidation) — generated from the zod schema.
+mkdirSync(path.join(root, 'schemas'), { recursive: true });
+const schema = execFileSync(process.execPath, [daemonOut, 'schema'], { encoding: 'utf8' });
+writeFileSync(path.join(root, 'schemas/switchboard.schema.json'), schema);
+
+const extensionBuild = path.join(root, 'scripts/buildExtension.mjs');
+if (existsSync(extensionBuild)) {
+  const { buildExtension } = await import(pathToFileURL(extensionBuild).href);
+  await buildExtension();
+}
+console.error(`build: done in ${Date.now() - started} ms`);
