@@ -99,7 +99,6 @@ export interface RecordedRequest {
   /** Lower-cased header names; repeated headers joined with `, `. */
   headers: Record<string, string>;
   /** The parsed JSON body (undefined for an empty or non-JSON body). Typed loosely for test assertions. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   rawBody: string;
   /** Date.now() when the request's body had arrived. */

@@ -392,6 +392,20 @@ describe('fake Anthropic upstream', () => {
   });
 });
 
+describe('fake upstream lifecycle', () => {
+  it('close() ends stalled responses and keep-alive connections promptly', async () => {
+    const fake = await startFakeOpenAI({ defaultBehaviour: { stallAfterChunks: 0 } });
+    const client = new OpenAI({ baseURL: fake.url, apiKey: fake.apiKey, maxRetries: 0 });
+    const pending = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    const outcome = pending.then(() => 'resolved', () => 'rejected');
+    await fake.waitForRequests(1);
+    const started = Date.now();
+    await fake.close();
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(await outcome, 'rejected');
+  });
+});
+
 async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
