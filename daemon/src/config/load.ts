@@ -3,6 +3,7 @@
  * environment variables users expect (OPENAI_API_KEY, …). Errors name the path and the reason.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
@@ -83,6 +84,12 @@ function interpolate(value: unknown, env: Env, at: (string | number)[]): unknown
   return value;
 }
 
+/** `~/models/x.gguf` → the user's home; `hf:` URIs and other paths stay as they are. */
+function expandHome(p: string | undefined, env: Env): string | undefined {
+  if (!p || !(p === '~' || p.startsWith('~/'))) return p;
+  return path.join(env.HOME || os.homedir(), p.slice(1));
+}
+
 /** Environment variables fill what the file leaves unset; the file wins where both speak. */
 function applyEnvironment(config: Config, env: Env): Config {
   const port = env.SWITCHBOARD_PORT ? Number(env.SWITCHBOARD_PORT) : undefined;
@@ -102,7 +109,7 @@ function applyEnvironment(config: Config, env: Env): Config {
       baseURL: providers.anthropic?.baseURL ?? (env.ANTHROPIC_BASE_URL || undefined),
     };
   }
-  const localModel = providers.local?.model ?? env.SWITCHBOARD_LOCAL_MODEL;
+  const localModel = expandHome(providers.local?.model ?? env.SWITCHBOARD_LOCAL_MODEL, env);
   if (localModel || providers.local) {
     providers.local = { name: 'default', ...providers.local, model: localModel || undefined };
   }
