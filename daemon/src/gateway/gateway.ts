@@ -2,7 +2,10 @@
  * The gateway: resolves a canonical request to a target and opens its event stream. Later stages (limits,
  * cache, fallback, validation, recording) compose around `open`; the HTTP layer knows only this class.
  */
-import type { CanonicalEvent, CanonicalRequest, Target } from './canonical.js';
+import { randomUUID } from 'node:crypto';
+import type { CanonicalRequest, Target } from './canonical.js';
+import type { GatewayContext, Served, Stage } from './context.js';
+import { compose } from './pipeline.js';
 import { targetName } from './canonical.js';
 import { ServiceUnavailableError, UpstreamError } from '../errors.js';
 import type { Config } from '../config/schema.js';
@@ -11,21 +14,21 @@ import { resolveModel, TIER_ORDER, type ResolveContext } from '../routing/resolv
 import type { HealthResponse, ModelList } from '../protocol/switchboard.js';
 import { VERSION } from '../version.js';
 
-export interface OpenStream {
-  target: Target;
-  events: AsyncIterable<CanonicalEvent>;
-}
+export type OpenStream = Served;
 
 const AUTO_DEFAULTS: Record<string, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-haiku-4-5' };
 
 export class Gateway {
   private readonly resolveContext: ResolveContext;
   private readonly startedAt = Date.now();
+  private readonly pipeline: (ctx: GatewayContext) => Promise<Served>;
 
   constructor(
     readonly config: Config,
     private readonly providers: ReadonlyMap<string, Provider>,
+    stages: readonly Stage[] = [],
   ) {
+    this.pipeline = compose(stages, (ctx) => this.execute(ctx));
     this.resolveContext = {
       aliases: config.aliases,
       tier: (id) => this.providers.get(id)?.status(),
@@ -40,11 +43,33 @@ export class Gateway {
     return resolveModel(model, this.resolveContext);
   }
 
+  /** Runs one request through the pipeline; resolves once the serving target has produced its first event. */
+  handle(ctx: GatewayContext): Promise<Served> {
+    return this.pipeline(ctx);
+  }
+
+  /** A pipeline run for callers without an HTTP request (the CLI's in-process chat). */
+  open(request: CanonicalRequest, signal: AbortSignal): Promise<OpenStream> {
+    return this.handle({
+      id: randomUUID().replaceAll('-', ''),
+      door: 'openai',
+      request,
+      stream: true,
+      signal,
+      identity: { keyId: 'local-process' },
+      headers: {},
+      responseHeaders: {},
+      startedAt: performance.now(),
+      record: { attempts: [], decisions: [] },
+    });
+  }
+
   /**
-   * Starts the upstream call and waits for its first event, so that a failure before the first token is an
-   * HTTP error the caller can act on, and the serving target is known before any header is sent.
+   * The innermost stage: starts the upstream call and waits for its first event, so that a failure before the
+   * first token is an HTTP error the caller can act on, and the serving target is known before any header is sent.
    */
-  async open(request: CanonicalRequest, signal: AbortSignal): Promise<OpenStream> {
+  private async execute(ctx: GatewayContext): Promise<Served> {
+    const { request, signal } = ctx;
     const target = this.resolve(request.model);
     const provider = this.providers.get(target.provider);
     if (!provider) throw new ServiceUnavailableError(`No provider "${target.provider}" is registered.`);

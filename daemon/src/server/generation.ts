@@ -1,6 +1,7 @@
 /** The generation endpoints of both doors: parse, open the gateway stream, answer streamed or collected. */
 import { collect } from '../gateway/collect.js';
 import { targetName } from '../gateway/canonical.js';
+import type { GatewayContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { GatewayError } from '../errors.js';
 import { SWITCHBOARD_HEADERS } from '../protocol/switchboard.js';
@@ -18,10 +19,31 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
   };
   res.on('close', onClose);
   try {
-    const { target, events } = await gateway.open(parsed.request, controller.signal);
+    const gctx: GatewayContext = {
+      id: ctx.requestId,
+      door: door.name,
+      request: parsed.request,
+      stream: parsed.stream,
+      signal: controller.signal,
+      identity: { keyId: ctx.via === 'socket' ? 'socket' : 'master' },
+      headers: ctx.req.headers,
+      responseHeaders: {},
+      startedAt: ctx.startedAt,
+      record: { attempts: [], decisions: [] },
+    };
+    let served;
+    try {
+      served = await gateway.handle(gctx);
+    } catch (e) {
+      // Stage headers (rate-limit state, cache outcome…) belong on error responses too.
+      if (!res.headersSent) for (const [k, v] of Object.entries(gctx.responseHeaders)) res.setHeader(k, v);
+      throw e;
+    }
+    const { target, events } = served;
     const label = targetName(target);
     ctx.target = label;
     const headers = {
+      ...gctx.responseHeaders,
       [SWITCHBOARD_HEADERS.requestId]: ctx.requestId,
       [SWITCHBOARD_HEADERS.provider]: target.provider,
       [SWITCHBOARD_HEADERS.model]: target.model,
