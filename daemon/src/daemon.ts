@@ -45,7 +45,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   log.addSecret(masterKey?.key);
   if (!masterKey) log.warn('authentication is off (server.auth: none): any local process can use this daemon');
 
-  const gateway = new Gateway(config, createProviders(config, log));
+  const gateway = new Gateway(config, createProviders(config, log), [], { log });
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((r) => (markStopped = r));

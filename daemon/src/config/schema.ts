@@ -3,6 +3,8 @@
  * the editor uses for completion is generated from it (see jsonSchema.ts).
  */
 import { z } from 'zod';
+import { DeprecationSchema, ResilienceSchema, RouteSchema } from '../routing/configSchema.js';
+import { BudgetsSchema, LimitsSchema, PriceSchema, StoreSchema } from '../limits/configSchema.js';
 
 const modelRef = z
   .string()
@@ -55,10 +57,17 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    routes: z.record(z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'route names use letters, digits and . _ : / -'), RouteSchema).default({}).describe('Named routes: what clients send as `model`, mapped to a fallback chain or a tiered choice.'),
+    resilience: ResilienceSchema.prefault({}),
+    deprecations: z.record(z.string().min(1), DeprecationSchema).default({}).describe('Models with a retirement date and a replacement.'),
     aliases: z
       .record(z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'alias names use letters, digits and . _ : / -'), modelRef)
       .default({})
       .describe('Model names clients may send, mapped to a target or another alias.'),
+    store: StoreSchema.prefault({}).describe('Where rate-limit counters, budgets, virtual keys and the cost ledger live.'),
+    limits: LimitsSchema.prefault({}).describe('Per-request caps and rate limits (requests and tokens per minute).'),
+    budgets: BudgetsSchema.prefault({}).describe('Token and money budgets per day and month.'),
+    prices: z.record(z.string().min(1), PriceSchema).default({}).describe('Prices per `provider/model` (`*` globs allowed), over the built-in table.'),
   })
   .strict();
 

@@ -1,13 +1,17 @@
 /**
- * The gateway: resolves a canonical request to a target and opens its event stream. Later stages (limits,
- * cache, fallback, validation, recording) compose around `open`; the HTTP layer knows only this class.
+ * The gateway: runs a canonical request through the pipeline stages (limits, cache, recording…) and then
+ * through routing (plan + engine). The HTTP layer knows only this class.
  */
 import { randomUUID } from 'node:crypto';
 import type { CanonicalRequest, Target } from './canonical.js';
 import type { GatewayContext, Served, Stage } from './context.js';
 import { compose } from './pipeline.js';
 import { targetName } from './canonical.js';
-import { ServiceUnavailableError, UpstreamError } from '../errors.js';
+import { systemClock, type Clock } from '../clock.js';
+import { createLogger, type Logger } from '../log.js';
+import { CircuitBreakers } from '../routing/circuitBreaker.js';
+import { RoutingEngine } from '../routing/engine.js';
+import { Planner } from '../routing/plan.js';
 import type { Config } from '../config/schema.js';
 import type { Provider, TierStatus } from '../providers/provider.js';
 import { resolveModel, TIER_ORDER, type ResolveContext } from '../routing/resolve.js';
@@ -23,12 +27,24 @@ export class Gateway {
   private readonly startedAt = Date.now();
   private readonly pipeline: (ctx: GatewayContext) => Promise<Served>;
 
+  private readonly planner: Planner;
+  readonly engine: RoutingEngine;
+  readonly breakers: CircuitBreakers;
+  private readonly log: Logger;
+
   constructor(
     readonly config: Config,
     private readonly providers: ReadonlyMap<string, Provider>,
     stages: readonly Stage[] = [],
+    opts: { log?: Logger; clock?: Clock; random?: () => number } = {},
   ) {
     this.pipeline = compose(stages, (ctx) => this.execute(ctx));
+    const log = (this.log = opts.log ?? createLogger({ level: 'warn' }));
+    const clock = opts.clock ?? systemClock;
+    this.breakers = new CircuitBreakers(config.resilience.circuitBreaker, clock, (target, from, to, why) =>
+      log[to === 'open' ? 'warn' : 'info']('circuit state changed', { target, from, to, why }),
+    );
+    this.engine = new RoutingEngine({ providers, breakers: this.breakers, clock, random: opts.random, log, deadlineMs: config.resilience.deadlineMs });
     this.resolveContext = {
       aliases: config.aliases,
       tier: (id) => this.providers.get(id)?.status(),
@@ -37,6 +53,7 @@ export class Gateway {
           ? (config.providers.local?.name ?? 'default')
           : (config.providers[id as 'openai' | 'anthropic']?.defaultModel ?? AUTO_DEFAULTS[id] ?? ''),
     };
+    this.planner = new Planner(config.routes, config.deprecations, config.resilience, this.resolveContext, opts.random);
   }
 
   resolve(model: string): Target {
@@ -65,20 +82,24 @@ export class Gateway {
   }
 
   /**
-   * The innermost stage: starts the upstream call and waits for its first event, so that a failure before the
-   * first token is an HTTP error the caller can act on, and the serving target is known before any header is sent.
+   * The innermost stage: plan the targets (route, tiering, deprecation, overrides) and execute the plan with
+   * retries, circuit breakers, watchdogs and fallback. Resolves once the serving target produced its first
+   * event, so a failure before the first token is an HTTP error and the serving target is known for headers.
    */
   private async execute(ctx: GatewayContext): Promise<Served> {
-    const { request, signal } = ctx;
-    const target = this.resolve(request.model);
-    const provider = this.providers.get(target.provider);
-    if (!provider) throw new ServiceUnavailableError(`No provider "${target.provider}" is registered.`);
-    const iterator = provider.stream({ request, model: target.model, signal })[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done) {
-      throw new UpstreamError(`${targetName(target)} returned an empty stream.`, undefined, 'upstream_truncated');
+    const fallbackHeader = header(ctx.headers['x-switchboard-fallback']);
+    const plan = this.planner.plan(ctx.request, {
+      route: header(ctx.headers['x-switchboard-route']),
+      noFallback: fallbackHeader === 'off' || fallbackHeader === 'false' || fallbackHeader === '0',
+    });
+    ctx.record.route = plan.route;
+    ctx.record.decisions.push(...plan.decisions);
+    if (plan.tier) ctx.responseHeaders['x-switchboard-tier'] = `${plan.tier.tier}; score=${plan.tier.score}; reason="${plan.tier.reason}"`;
+    if (plan.warnings.length) {
+      ctx.responseHeaders['x-switchboard-warning'] = plan.warnings.join(' ');
+      this.log.warn('deprecated model requested', { id: ctx.id, model: ctx.request.model, warning: plan.warnings.join(' ') });
     }
-    return { target, events: prepend(first.value, iterator) };
+    return this.engine.run(ctx, plan);
   }
 
   tiers(): TierStatus[] {
@@ -93,6 +114,7 @@ export class Gateway {
       pid: process.pid,
       uptimeMs: Date.now() - this.startedAt,
       tiers,
+      circuits: this.breakers.snapshot(),
     };
   }
 
@@ -118,6 +140,9 @@ export class Gateway {
       }
       data.push({ id: alias, object: 'model', created, owned_by: 'switchboard', target: target ?? to });
     }
+    for (const [route, r] of Object.entries(this.config.routes)) {
+      data.push({ id: route, object: 'model', created, owned_by: 'switchboard', target: r.tiered ? `tiered: ${r.tiered.simple} | ${r.tiered.complex}` : (r.targets ?? []).map((t) => (typeof t === 'string' ? t : 'balance' in t ? t.balance.map((b) => (typeof b === 'string' ? b : b.model)).join('|') : t.model)).join(' → ') });
+    }
     for (const t of tiers) {
       for (const m of t.models) data.push({ id: `${t.id}/${m}`, object: 'model', created, owned_by: t.id, available: t.available });
     }
@@ -129,16 +154,7 @@ export class Gateway {
   }
 }
 
-async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  try {
-    yield first;
-    for (;;) {
-      const r = await rest.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    // When the consumer stops early (client gone), let the provider release what it holds.
-    await rest.return?.();
-  }
+function header(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s?.trim() || undefined;
 }

@@ -20,6 +20,18 @@ export const HealthResponseSchema = z.object({
   pid: z.number(),
   uptimeMs: z.number(),
   tiers: z.array(TierStatusSchema),
+  /** Circuit breaker state of every target that has seen traffic. */
+  circuits: z
+    .array(
+      z.object({
+        target: z.string(),
+        state: z.enum(['closed', 'open', 'half-open']),
+        requests: z.number(),
+        failures: z.number(),
+        retryAt: z.number().optional(),
+      }),
+    )
+    .optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

@@ -33,8 +33,10 @@ export function mapSdkError(e: unknown, provider: string, signal: AbortSignal): 
   if (typeof err?.status === 'number') {
     const detail = err.error?.error?.message ?? err.error?.message ?? err.message ?? '';
     const headers: Record<string, string> = {};
-    const retryAfter = header(err.headers, 'retry-after');
-    if (retryAfter) headers['retry-after'] = retryAfter;
+    for (const name of ['retry-after', 'retry-after-ms']) {
+      const value = header(err.headers, name);
+      if (value) headers[name] = value;
+    }
     return new UpstreamError(`${provider} answered ${err.status}: ${redact(String(detail)).slice(0, 500)}`, err.status, 'upstream_error', headers);
   }
   // An `error` event inside a stream arrives as an APIError without a status.

@@ -1,0 +1,96 @@
+/**
+ * A fast, transparent complexity classifier for tiered routes: simple requests go to the cheap tier, complex
+ * ones to the premium tier. Each signal scores 0..1 and has a weight; they combine as a noisy-OR
+ * (1 − Π(1 − w·s)), so one strong signal is enough and weak ones add up. The decision names its signals.
+ */
+import type { CanonicalRequest } from '../gateway/canonical.js';
+
+export type Signal = 'length' | 'taskWords' | 'code' | 'math' | 'tools' | 'depth' | 'reasoning' | 'structuredOutput';
+
+export const DEFAULT_WEIGHTS: Record<Signal, number> = {
+  length: 0.5,
+  taskWords: 0.55,
+  code: 0.6,
+  math: 0.6,
+  tools: 0.35,
+  depth: 0.3,
+  reasoning: 0.6,
+  structuredOutput: 0.2,
+};
+
+const TASK_WORDS = [
+  'analyze', 'analyse', 'analysis', 'compare', 'contrast', 'design', 'architect', 'architecture', 'prove', 'derive',
+  'optimize', 'optimise', 'refactor', 'debug', 'evaluate', 'critique', 'trade-off', 'tradeoff', 'trade-offs',
+  'in detail', 'comprehensive', 'strategy', 'implement', 'algorithm', 'essay', 'report', 'thorough', 'pros and cons',
+  'investigate', 'diagnose', 'plan for', 'migration', 'research', 'assess', 'justify', 'synthesize', 'formulate',
+];
+const REASONING_WORDS = ['step by step', 'step-by-step', 'reason about', 'reasoning', 'think carefully', 'chain of thought', 'explain why', 'walk me through', 'why does', 'why is'];
+const MATH_WORDS = ['integral', 'derivative', 'equation', 'theorem', 'probability', 'matrix', 'eigen', 'polynomial', 'solve for', 'calculate', 'compute the', 'how many', 'percent'];
+const CODE_PATTERN = /```|\b(function|def|class|const|let|var|import|return|public static|#include|SELECT\s.+\sFROM)\b|=>|[{};]\s*$|Traceback \(most recent call last\)|\w+\.\w+\(.*\)/m;
+const MATH_PATTERN = /\d+(\.\d+)?\s*[+\-*/^×÷=]\s*\d+|[∫∑√π]|\b[xyz]\s*[\^²³]|\bf\(x\)/;
+
+export interface TierDecision {
+  tier: 'simple' | 'complex';
+  score: number;
+  /** The signals that fired, strongest first, e.g. `code 1.00, length 0.40`. */
+  reason: string;
+}
+
+export interface ClassifierOptions {
+  threshold?: number;
+  weights?: Partial<Record<Signal, number>>;
+  complexWords?: string[];
+}
+
+export function createClassifier(opts: ClassifierOptions = {}): (req: CanonicalRequest) => TierDecision {
+  const threshold = opts.threshold ?? 0.5;
+  const weights = { ...DEFAULT_WEIGHTS, ...opts.weights };
+  const taskWords = [...TASK_WORDS, ...(opts.complexWords ?? []).map((w) => w.toLowerCase())];
+  return (req) => {
+    const signals = measure(req, taskWords);
+    let keep = 1;
+    const fired: [Signal, number][] = [];
+    for (const [name, value] of Object.entries(signals) as [Signal, number][]) {
+      const contribution = weights[name] * value;
+      if (contribution > 0) {
+        keep *= 1 - contribution;
+        fired.push([name, value]);
+      }
+    }
+    const score = Math.round((1 - keep) * 1000) / 1000;
+    fired.sort((a, b) => weights[b[0]] * b[1] - weights[a[0]] * a[1]);
+    const reason = fired.length ? fired.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ') : 'no complexity signal';
+    return { tier: score >= threshold ? 'complex' : 'simple', score, reason };
+  };
+}
+
+function clamp(v: number): number {
+  return Math.max(0, Math.min(1, v));
+}
+
+function count(text: string, words: string[]): number {
+  let n = 0;
+  for (const w of words) if (text.includes(w)) n++;
+  return n;
+}
+
+function measure(req: CanonicalRequest, taskWords: string[]): Record<Signal, number> {
+  const texts: string[] = [];
+  for (const m of req.messages) for (const p of m.content) if (p.type === 'text') texts.push(p.text);
+  const last = [...req.messages].reverse().find((m) => m.role === 'user');
+  const lastText = (last?.content ?? []).map((p) => (p.type === 'text' ? p.text : p.type === 'tool_result' ? p.content : '')).join('\n');
+  const all = texts.join('\n');
+  const lower = lastText.toLowerCase();
+  // ~4 characters per token for English; the exact count does not matter for a coarse signal.
+  const tokens = (all.length + (req.system?.length ?? 0) / 4) / 4;
+  return {
+    length: clamp((tokens - 60) / 600),
+    taskWords: clamp(count(lower, taskWords) / 2),
+    code: CODE_PATTERN.test(lastText) ? 1 : 0,
+    math: clamp((MATH_PATTERN.test(lastText) ? 0.6 : 0) + count(lower, MATH_WORDS) * 0.4),
+    tools: req.tools?.length ? 1 : 0,
+    depth: clamp((req.messages.length - 3) / 10),
+    reasoning: clamp(count(lower, REASONING_WORDS) * 0.8),
+    structuredOutput: req.responseFormat?.type === 'json_schema' ? 1 : 0,
+  };
+}
