@@ -41,6 +41,9 @@ describe('e2e: extension-host tests in code-server', function () {
     await browser?.close().catch(() => undefined);
     await server?.stop();
     if (dirs) await killProcessesOfHome(dirs.home);
+    // Keep the run folder (logs, console, chromium profile) only when something failed.
+    const passed = this.test?.parent?.tests.every((t) => t.state === 'passed');
+    if (dirs && passed) fs.rmSync(dirs.root, { recursive: true, force: true });
   });
 
   it('passes every extension-host test', async function () {

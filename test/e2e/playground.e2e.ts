@@ -48,6 +48,9 @@ describe('e2e: playground in code-server (installed .vsix)', function () {
     await browser?.close().catch(() => undefined);
     await server?.stop();
     if (dirs) await killProcessesOfHome(dirs.home);
+    // Keep the run folder (logs, console, chromium profile) only when something failed.
+    const passed = this.test?.parent?.tests.every((t) => t.state === 'passed');
+    if (dirs && passed) fs.rmSync(dirs.root, { recursive: true, force: true });
   });
 
   it('opens the playground from the command palette', async function () {

@@ -1,0 +1,87 @@
+// Packages the extension as a linux-x64 .vsix from a staging folder (out/vsix) that holds only what runs:
+// dist/ (daemon, extension, webviews), schemas/, package.json, README/LICENSE, and node-llama-cpp with its own
+// dependency tree (the daemon bundle has everything else inlined; node-llama-cpp stays external because of its
+// native binaries). Staging keeps the .vsix small whatever other dependencies the repository gains.
+//   node scripts/packageExtension.mjs            (after npm run build)
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET = 'linux-x64';
+const NATIVE = `@node-llama-cpp/${TARGET}`;
+
+/** Directories (relative to root) of node-llama-cpp and everything it needs at run time on TARGET. */
+function runtimeClosure() {
+  const seen = new Set();
+  const find = (name, fromDir) => {
+    for (let d = fromDir; ; d = path.dirname(d)) {
+      const p = path.join(d, 'node_modules', name);
+      if (existsSync(path.join(p, 'package.json'))) return p;
+      if (path.dirname(d) === d) return undefined;
+    }
+  };
+  const visit = (dir) => {
+    const rel = path.relative(root, dir);
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      if (name.startsWith('@node-llama-cpp/') && name !== NATIVE) continue; // other platforms and GPU builds
+      const found = find(name, dir);
+      if (found) visit(found);
+      else if (pkg.dependencies?.[name]) throw new Error(`${name} (needed by ${pkg.name}) is not installed`);
+    }
+  };
+  visit(path.join(root, 'node_modules/node-llama-cpp'));
+  if (!seen.has(`node_modules/${NATIVE}`)) throw new Error(`${NATIVE} is not installed`);
+  return [...seen];
+}
+
+/** Builds out/vsix and runs vsce there. Returns the .vsix path. */
+export function packageExtension({ out = path.join(root, 'dist', `switchboard-${TARGET}.vsix`) } = {}) {
+  for (const f of ['dist/daemon/cli.js', 'dist/extension/extension.js', 'dist/webview/playground/main.js', 'schemas/switchboard.schema.json']) {
+    if (!existsSync(path.join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
+  }
+  const stage = path.join(root, 'out', 'vsix');
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  const noMaps = (src) => !src.endsWith('.map');
+  for (const rel of ['dist/daemon/cli.js', 'dist/extension', 'dist/webview', 'schemas/switchboard.schema.json', '.vscodeignore', 'README.md', 'LICENSE']) {
+    const src = path.join(root, rel);
+    if (existsSync(src)) cpSync(src, path.join(stage, rel), { recursive: true, filter: noMaps });
+  }
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const nlc = pkg.dependencies['node-llama-cpp'];
+  delete pkg.devDependencies;
+  delete pkg.scripts;
+  delete pkg.bin; // the CLI is the daemon bundle; the extension starts it by path
+  pkg.dependencies = { 'node-llama-cpp': nlc };
+  writeFileSync(path.join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+
+  const skip = /(^|\/)(test|tests|__tests__|\.github)(\/|$)|\.(map|md|ts|tsbuildinfo)$|node-llama-cpp\/llama\/(gitRelease\.bundle|llama\.cpp)/;
+  for (const rel of runtimeClosure()) {
+    cpSync(path.join(root, rel), path.join(stage, rel), {
+      recursive: true,
+      filter: (src) => {
+        const r = path.relative(root, src);
+        // nested node_modules are copied as packages of their own (they are in the closure when needed)
+        if (r !== rel && r.startsWith(`${rel}/node_modules`)) return false;
+        return !skip.test(r);
+      },
+    });
+  }
+  execFileSync(
+    path.join(root, 'node_modules/.bin/vsce'),
+    ['package', '--target', TARGET, '--skip-license', '--allow-missing-repository', '--out', out],
+    { cwd: stage, stdio: 'inherit' },
+  );
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const started = Date.now();
+  const out = packageExtension();
+  console.log(`packaged ${path.relative(root, out)} in ${Date.now() - started} ms`);
+}
