@@ -9,11 +9,11 @@ export type Signal = 'length' | 'taskWords' | 'code' | 'math' | 'tools' | 'depth
 
 export const DEFAULT_WEIGHTS: Record<Signal, number> = {
   length: 0.5,
-  taskWords: 0.55,
+  taskWords: 0.75,
   code: 0.6,
-  math: 0.6,
-  tools: 0.35,
-  depth: 0.3,
+  math: 0.75,
+  tools: 0.5,
+  depth: 0.5,
   reasoning: 0.6,
   structuredOutput: 0.2,
 };
@@ -25,7 +25,7 @@ const TASK_WORDS = [
   'investigate', 'diagnose', 'plan for', 'migration', 'research', 'assess', 'justify', 'synthesize', 'formulate',
 ];
 const REASONING_WORDS = ['step by step', 'step-by-step', 'reason about', 'reasoning', 'think carefully', 'chain of thought', 'explain why', 'walk me through', 'why does', 'why is'];
-const MATH_WORDS = ['integral', 'derivative', 'equation', 'theorem', 'probability', 'matrix', 'eigen', 'polynomial', 'solve for', 'calculate', 'compute the', 'how many', 'percent'];
+const MATH_WORDS = ['integral', 'derivative', 'equation', 'theorem', 'probability', 'matrix', 'eigen', 'polynomial', 'solve for', 'calculate', 'calculation', 'compute the', 'percent', 'irrational', 'linear program'];
 const CODE_PATTERN = /```|\b(function|def|class|const|let|var|import|return|public static|#include|SELECT\s.+\sFROM)\b|=>|[{};]\s*$|Traceback \(most recent call last\)|\w+\.\w+\(.*\)/m;
 const MATH_PATTERN = /\d+(\.\d+)?\s*[+\-*/^×÷=]\s*\d+|[∫∑√π]|\b[xyz]\s*[\^²³]|\bf\(x\)/;
 
@@ -85,12 +85,13 @@ function measure(req: CanonicalRequest, taskWords: string[]): Record<Signal, num
   const tokens = (all.length + (req.system?.length ?? 0) / 4) / 4;
   return {
     length: clamp((tokens - 60) / 600),
-    taskWords: clamp(count(lower, taskWords) / 2),
+    // One task word (prove, design, implement…) is already a strong sign; a second one settles it.
+    taskWords: Math.min(1, count(lower, taskWords) * 0.75),
     code: CODE_PATTERN.test(lastText) ? 1 : 0,
-    math: clamp((MATH_PATTERN.test(lastText) ? 0.6 : 0) + count(lower, MATH_WORDS) * 0.4),
+    math: clamp((MATH_PATTERN.test(lastText) ? 0.7 : 0) + count(lower, MATH_WORDS) * 0.7),
     tools: req.tools?.length ? 1 : 0,
     depth: clamp((req.messages.length - 3) / 10),
-    reasoning: clamp(count(lower, REASONING_WORDS) * 0.8),
+    reasoning: clamp(count(lower, REASONING_WORDS)),
     structuredOutput: req.responseFormat?.type === 'json_schema' ? 1 : 0,
   };
 }

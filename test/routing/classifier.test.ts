@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import type { CanonicalMessage, CanonicalRequest } from '../../daemon/src/gateway/canonical.js';
+import { createClassifier } from '../../daemon/src/routing/classifier.js';
+import { TIERING_EXAMPLES, TIERING_HELD_OUT } from './tieringExamples.js';
+
+function request(e: (typeof TIERING_EXAMPLES)[number]): CanonicalRequest {
+  const history: CanonicalMessage[] = [];
+  for (let i = 1; i < (e.turns ?? 1); i++) history.push({ role: i % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: 'ok' }] });
+  if (history.at(-1)?.role === 'user') history.push({ role: 'assistant', content: [{ type: 'text', text: 'ok' }] });
+  return {
+    model: 'tiered',
+    messages: [...history, { role: 'user', content: [{ type: 'text', text: e.prompt }] }],
+    ...(e.tools && { tools: [{ name: 'weather', parameters: { type: 'object' } }] }),
+  };
+}
+
+describe('routing/classifier', () => {
+  const classify = createClassifier();
+
+  it('classifies the calibration set with at least 90 % accuracy (reported)', () => {
+    const wrong: string[] = [];
+    const counts = { simple: { right: 0, total: 0 }, complex: { right: 0, total: 0 } };
+    for (const e of TIERING_EXAMPLES) {
+      const d = classify(request(e));
+      counts[e.label].total++;
+      if (d.tier === e.label) counts[e.label].right++;
+      else wrong.push(`  expected ${e.label}, got ${d.tier} (${d.score}: ${d.reason}): ${e.prompt.slice(0, 70)}`);
+    }
+    const accuracy = (counts.simple.right + counts.complex.right) / TIERING_EXAMPLES.length;
+    console.log(
+      `      tiering accuracy ${(accuracy * 100).toFixed(1)} % on ${TIERING_EXAMPLES.length} prompts ` +
+        `(simple ${counts.simple.right}/${counts.simple.total}, complex ${counts.complex.right}/${counts.complex.total})` +
+        (wrong.length ? `\n      misclassified:\n${wrong.map((w) => `    ${w}`).join('\n')}` : ''),
+    );
+    assert.ok(accuracy >= 0.9, `accuracy ${accuracy}`);
+  });
+
+  it('classifies the held-out set (never tuned on) with at least 80 % accuracy (reported)', () => {
+    const wrong = TIERING_HELD_OUT.filter((e) => classify(request(e)).tier !== e.label);
+    const accuracy = 1 - wrong.length / TIERING_HELD_OUT.length;
+    console.log(`      held-out tiering accuracy ${(accuracy * 100).toFixed(1)} % on ${TIERING_HELD_OUT.length} prompts${wrong.length ? `; missed: ${wrong.map((w) => `"${w.prompt.slice(0, 40)}…" (${w.label})`).join(', ')}` : ''}`);
+    assert.ok(accuracy >= 0.8, `accuracy ${accuracy}`);
+  });
+
+  it('explains its decision by the signals that fired', () => {
+    const d = classify({ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: '```js\nconst a = 1;\n```' }] }] });
+    assert.equal(d.tier, 'complex');
+    assert.match(d.reason, /^code 1\.00/);
+    assert.equal(classify({ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] }).reason, 'no complexity signal');
+  });
+
+  it('takes configured weights, threshold and extra complex words', () => {
+    const text = 'Please triage this ticket';
+    const req: CanonicalRequest = { model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text }] }] };
+    assert.equal(classify(req).tier, 'simple');
+    assert.equal(createClassifier({ complexWords: ['triage'], weights: { taskWords: 1 } })(req).tier, 'complex');
+    assert.equal(createClassifier({ threshold: 0 })(req).tier, 'complex');
+  });
+});
