@@ -46,6 +46,8 @@ export interface GatewayContext {
     attempts: Attempt[];
     cache?: 'hit' | 'semantic-hit' | 'miss' | 'bypass';
     usage?: Usage;
+    /** US dollars, when the cost ledger priced the request. */
+    cost?: number;
     decisions: string[];
   };
 }
