@@ -8,6 +8,7 @@ import { VERSION } from './version.js';
 import { runChat } from './cli/chat.js';
 import { runServe } from './cli/serve.js';
 import { runStatus, runStop } from './cli/status.js';
+import { runLogs } from './cli/logs.js';
 
 const HELP: Record<string, string> = {
   main: `switchboard ${VERSION} — a local LLM gateway (OpenAI- and Anthropic-compatible)
@@ -19,6 +20,7 @@ Commands:
   chat "<text>"    Stream an answer through the running daemon, or an in-process one
   status           Show whether a daemon serves this data folder, and its tiers
   stop             Ask the daemon serving this data folder to stop
+  logs             Query or follow the request log (--since, --route, --status, --key, --user, -f)
   schema           Print the JSON Schema of switchboard.yaml
 
 Run "switchboard <command> --help" for a command's options.
@@ -60,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
+  // Its own options (filters) are parsed by the command, so they cannot clash with the others'.
+  if (command === 'logs') return runLogs(rest, resolveHome());
   if (!(command in HELP) || command === 'main') {
     console.error(`Unknown command "${command}".\n\n${HELP.main}`);
     return 2;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { configJsonSchema } from './config/jsonSchema.js';
 import type { Config } from './config/schema.js';
 import { Gateway } from './gateway/gateway.js';
+import { createObservability } from './observability/observability.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { createProviders } from './providers/registry.js';
 import { createApp } from './server/app.js';
@@ -45,7 +46,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   log.addSecret(masterKey?.key);
   if (!masterKey) log.warn('authentication is off (server.auth: none): any local process can use this daemon');
 
-  const gateway = new Gateway(config, createProviders(config, log), [], { log });
+  const observability = await createObservability({
+    config: config.observability,
+    home,
+    log,
+    version: VERSION,
+    secrets: [config.providers.openai?.apiKey, config.providers.anthropic?.apiKey, masterKey?.key],
+  });
+  const { outer: recordOuter, inner: recordInner } = observability.stages;
+  // The record stages wrap everything: the outer one sees what the client gets, the inner one the upstream.
+  const gateway = new Gateway(config, createProviders(config, log), [...(recordOuter ? [recordOuter] : []), ...(recordInner ? [recordInner] : [])], { log });
+  observability.setCircuitSource(() => gateway.health().circuits ?? []);
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((r) => (markStopped = r));
@@ -55,6 +66,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       await listeners.stop(graceMs);
       clearState(home);
       await gateway.close();
+      await observability.close();
       log.info('stopped');
       markStopped();
     })());
@@ -65,6 +77,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     masterKey: masterKey?.key,
     maxBodyBytes: config.server.maxBodyBytes,
     onShutdownRequest: opts.onShutdownRequest ?? (() => void stop()),
+    routes: observability.routes,
+    onRequestEnd: observability.onRequestEnd,
   });
   const listeners = await listen(handle, { host: config.server.host, port: opts.port ?? config.server.port, socketPath: socketPathFor(home) });
   const host = listeners.host.includes(':') ? `[${listeners.host}]` : listeners.host;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DeprecationSchema, ResilienceSchema, RouteSchema } from '../routing/configSchema.js';
 import { BudgetsSchema, LimitsSchema, PriceSchema, StoreSchema } from '../limits/configSchema.js';
+import { ObservabilitySchema } from '../observability/configSchema.js';
 
 const modelRef = z
   .string()
@@ -64,6 +65,7 @@ export const ConfigSchema = z
       .record(z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'alias names use letters, digits and . _ : / -'), modelRef)
       .default({})
       .describe('Model names clients may send, mapped to a target or another alias.'),
+    observability: ObservabilitySchema.describe('Request log, Prometheus metrics and OpenTelemetry traces.'),
     store: StoreSchema.prefault({}).describe('Where rate-limit counters, budgets, virtual keys and the cost ledger live.'),
     limits: LimitsSchema.prefault({}).describe('Per-request caps and rate limits (requests and tokens per minute).'),
     budgets: BudgetsSchema.prefault({}).describe('Token and money budgets per day and month.'),

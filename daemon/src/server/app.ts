@@ -8,6 +8,7 @@ import type { Door } from '../doors/door.js';
 import { anthropicDoor } from '../doors/anthropic/door.js';
 import { openAIDoor } from '../doors/openai/door.js';
 import { GatewayError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import type { GatewayContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import { ClientAbortError } from '../providers/sdkErrors.js';
@@ -28,6 +29,8 @@ export interface RequestContext {
   startedAt: number;
   /** Filled by handlers for the access log. */
   target?: string;
+  /** The pipeline's context, set by the generation handler: the request log reads it. */
+  gateway?: GatewayContext;
 }
 
 export interface AppOptions {
@@ -38,9 +41,13 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Called after the response to POST /switchboard/v1/shutdown is sent. */
   onShutdownRequest(): void;
+  /** Endpoints contributed by other modules (observability: /metrics, requests, summary, feedback). */
+  routes?: Record<string, Partial<Record<string, Route>>>;
+  /** Called once per request after its response, with the error when it failed (request log, metrics). */
+  onRequestEnd?(ctx: RequestContext, failure: unknown): void;
 }
 
-interface Route {
+export interface Route {
   handler(ctx: RequestContext): Promise<void> | void;
   door: Door;
   /** Served without a key (health checks from load balancers and the extension's probe). */
@@ -69,6 +76,7 @@ export function createApp(opts: AppOptions) {
         },
       },
     },
+    ...opts.routes,
   };
 
   async function generation(ctx: RequestContext): Promise<void> {
@@ -83,6 +91,7 @@ export function createApp(opts: AppOptions) {
     const methods = routes[path];
     const route = methods?.[req.method ?? 'GET'];
     const ctx: RequestContext = { req, res, requestId, via, door: route?.door ?? (path.startsWith('/v1/messages') ? anthropicDoor : openAIDoor), startedAt: performance.now() };
+    let failure: unknown;
     try {
       if (via === 'tcp') {
         checkHost(req);
@@ -95,9 +104,11 @@ export function createApp(opts: AppOptions) {
       if (via === 'tcp' && authenticate && !route.public) authenticate(req);
       await route.handler(ctx);
     } catch (e) {
+      failure = e;
       fail(ctx, e);
     } finally {
-      log.info('request', {
+      if (opts.onRequestEnd) opts.onRequestEnd(ctx, failure);
+      else log.info('request', {
         id: requestId,
         via,
         method: req.method,

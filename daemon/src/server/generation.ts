@@ -31,6 +31,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       startedAt: ctx.startedAt,
       record: { attempts: [], decisions: [] },
     };
+    ctx.gateway = gctx;
     let served;
     try {
       served = await gateway.handle(gctx);
