@@ -111,4 +111,22 @@ describe('e2e: playground in code-server (installed .vsix)', function () {
     const text = (await item.textContent()) ?? '';
     assert.match(text, /Switchboard: .*local/, `status bar says "${text}"`);
   });
+
+  it('clicking the status bar item offers the daemon commands', async function () {
+    await page.locator('.statusbar-item', { hasText: 'Switchboard' }).first().click();
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'Restart Daemon' }).first().waitFor({ timeout: 10_000 });
+    const labels = await rows.allTextContents();
+    for (const label of ['Stop Daemon', 'Show Daemon Log', 'Set Provider API Key', 'Open Playground']) {
+      assert.ok(labels.some((l) => l.includes(label)), `"${label}" missing from ${JSON.stringify(labels)}`);
+    }
+    await page.keyboard.press('Escape');
+  });
+
+  it('"Show Daemon Log" shows the daemon output in the Switchboard output channel', async function () {
+    await runCommand(page, 'Switchboard: Show Daemon Log');
+    // Monaco renders only the visible lines and the channel scrolls to its end: any daemon log line will do.
+    await page.locator('.part.panel .view-lines', { hasText: /"level":"info"|Starting the daemon|listening/ }).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(artifacts, 'daemon-log.png') });
+  });
 });

@@ -70,7 +70,7 @@ export class DaemonManager {
   /** Starts the background watch: health of a connected daemon, appearance of a daemon when stopped. */
   watch(): void {
     if (this.timer || this.disposed) return;
-    const interval = this.options.watchIntervalMs ?? 2_000;
+    const interval = this.options.watchIntervalMs ?? 5_000;
     this.timer = setInterval(() => void this.tick(), interval);
     this.timer.unref?.();
   }
