@@ -8,6 +8,9 @@ import { VERSION } from './version.js';
 import { runChat } from './cli/chat.js';
 import { runServe } from './cli/serve.js';
 import { runStatus, runStop } from './cli/status.js';
+import { runKeys } from './cli/keys.js';
+import { runUsage } from './cli/usage.js';
+import { CliUsageError } from './cli/adminCall.js';
 import { runLogs } from './cli/logs.js';
 
 const HELP: Record<string, string> = {
@@ -22,6 +25,8 @@ Commands:
   stop             Ask the daemon serving this data folder to stop
   logs             Query or follow the request log (--since, --route, --status, --key, --user, -f)
   schema           Print the JSON Schema of switchboard.yaml
+  keys …           Create, list, rotate and revoke virtual keys (see "switchboard keys --help")
+  usage            Spend and tokens by key, user, team, model or day, from the cost ledger
 
 Run "switchboard <command> --help" for a command's options.
 Environment: OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, SWITCHBOARD_LOCAL_MODEL,
@@ -64,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // Its own options (filters) are parsed by the command, so they cannot clash with the others'.
   if (command === 'logs') return runLogs(rest, resolveHome());
+  if (command === 'keys') return runKeys(rest, resolveHome());
+  if (command === 'usage') return runUsage(rest, resolveHome());
   if (!(command in HELP) || command === 'main') {
     console.error(`Unknown command "${command}".\n\n${HELP.main}`);
     return 2;
@@ -116,7 +123,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof ConfigError || e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof CliUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`switchboard: ${(e as Error).message}`);
       process.exitCode = 2;
     } else {

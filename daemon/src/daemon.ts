@@ -7,6 +7,7 @@ import { Gateway } from './gateway/gateway.js';
 import { createObservability } from './observability/observability.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { createProviders } from './providers/registry.js';
+import { createAccessControl } from './limits/accessControl.js';
 import { createApp } from './server/app.js';
 import { listen } from './server/listen.js';
 import { clearState, ensureHome, loadMasterKey, socketPathFor, writeState, type MasterKey } from './store/home.js';
@@ -55,7 +56,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   });
   const { outer: recordOuter, inner: recordInner } = observability.stages;
   // The record stages wrap everything: the outer one sees what the client gets, the inner one the upstream.
-  const gateway = new Gateway(config, createProviders(config, log), [...(recordOuter ? [recordOuter] : []), ...(recordInner ? [recordInner] : [])], { log });
+  const providers = createProviders(config, log);
+  // Keys, rate limits, budgets and the cost ledger; `resolve` is bound late (the gateway is built with the stage).
+  const access = createAccessControl({ config, home, masterKey: masterKey?.key, providers, log, resolve: (m) => gateway.resolve(m) });
+  const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(recordInner ? [recordInner] : [])], { log });
   observability.setCircuitSource(() => gateway.health().circuits ?? []);
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
@@ -66,6 +70,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       await listeners.stop(graceMs);
       clearState(home);
       await gateway.close();
+      await access.close();
       await observability.close();
       log.info('stopped');
       markStopped();
@@ -77,7 +82,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     masterKey: masterKey?.key,
     maxBodyBytes: config.server.maxBodyBytes,
     onShutdownRequest: opts.onShutdownRequest ?? (() => void stop()),
-    routes: observability.routes,
+    routes: { ...observability.routes, ...access.routes },
+    authenticate: (req, path) => access.authenticate(req, path),
     onRequestEnd: observability.onRequestEnd,
   });
   const listeners = await listen(handle, { host: config.server.host, port: opts.port ?? config.server.port, socketPath: socketPathFor(home) });

@@ -32,11 +32,13 @@ export interface SpawnOptions {
   args?: string[];
   /** Omit SWITCHBOARD_MASTER_KEY so the daemon generates one. */
   generateKey?: boolean;
+  /** Use this data folder (kept on stop) instead of a fresh temporary one: restart tests. */
+  home?: string;
 }
 
 export async function spawnDaemon(opts: SpawnOptions = {}): Promise<TestDaemon> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run "npm run build" first (npm test does).`);
-  const home = mkdtempSync(path.join(os.tmpdir(), 'sb-test-'));
+  const home = opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'sb-test-'));
   const key = opts.generateKey ? '' : `sb-test-${Math.random().toString(36).slice(2)}`;
   const args = [cliPath, 'serve', '--port', '0', ...(opts.args ?? [])];
   if (opts.configYaml !== undefined) {
@@ -84,7 +86,7 @@ export async function spawnDaemon(opts: SpawnOptions = {}): Promise<TestDaemon> 
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       const code = await exited;
       clearTimeout(timer);
-      rmSync(home, { recursive: true, force: true });
+      if (!opts.home) rmSync(home, { recursive: true, force: true });
       return code;
     },
   };

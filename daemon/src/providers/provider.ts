@@ -28,6 +28,11 @@ export interface Provider {
   readonly id: string;
   status(): TierStatus;
   stream(call: ProviderCall): AsyncIterable<CanonicalEvent>;
+  /**
+   * Tokens `text` takes for `model` with the provider's own tokenizer (rate limits and budgets count before
+   * the call). Optional: without it the gateway uses its own tokenizer or estimate for the provider.
+   */
+  countTokens?(text: string, model: string): Promise<number | undefined>;
   /** Release sockets, models and contexts. */
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       request: parsed.request,
       stream: parsed.stream,
       signal: controller.signal,
-      identity: { keyId: ctx.via === 'socket' ? 'socket' : 'master' },
+      identity: ctx.identity ?? { keyId: ctx.via === 'socket' ? 'socket' : 'master' },
       headers: ctx.req.headers,
       responseHeaders: {},
       startedAt: ctx.startedAt,

@@ -115,6 +115,11 @@ class LlamaCppProvider implements Provider {
     }
   }
 
+  /** The model's own tokenizer; undefined while it loads (the gateway then estimates). */
+  async countTokens(text: string): Promise<number | undefined> {
+    return this.loaded?.model.tokenize(text).length;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

@@ -1,0 +1,89 @@
+/**
+ * Counts a request's prompt tokens before the call, with the right tokenizer for the serving target:
+ * OpenAI models with their BPE (gpt-tokenizer: o200k_base, cl100k_base for GPT-4/3.5), the local model with its
+ * own tokenizer, Anthropic with a documented estimate (its tokenizer is not published). The count reserves
+ * rate-limit and budget capacity; the provider's reported usage settles it afterwards.
+ */
+import type { CanonicalRequest, Target } from '../gateway/canonical.js';
+import type { Provider } from '../providers/provider.js';
+
+/** Chat formatting overhead per message and for the reply primer, as in OpenAI's token-counting guide. */
+const PER_MESSAGE = 4;
+const PRIMER = 3;
+/** A high-detail image tile budget; images are priced by size upstream, this is the conservative flat count. */
+const PER_IMAGE = 765;
+/** Anthropic estimate: one token per 3 characters (Anthropic quotes ~3.5 for English; 3 errs on reserving more). */
+const CHARS_PER_TOKEN_ESTIMATE = 3;
+
+type Encoder = (text: string) => number;
+
+let o200k: Promise<Encoder> | undefined;
+let cl100k: Promise<Encoder> | undefined;
+const NO_SPECIALS = { disallowedSpecial: new Set<string>() };
+
+function openAIEncoder(model: string): Promise<Encoder> {
+  // gpt-4 / gpt-3.5 use cl100k_base; gpt-4o, gpt-4.1, gpt-5, o-series and newer use o200k_base.
+  if (/^gpt-(4(?!o|\.)|3\.5)/.test(model)) {
+    return (cl100k ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t, NO_SPECIALS)));
+  }
+  return (o200k ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (t: string) => m.countTokens(t, NO_SPECIALS)));
+}
+
+/** The request's text pieces (system, message parts, tool definitions) and the number of images. */
+export function requestTexts(request: CanonicalRequest): { texts: string[]; images: number; messages: number } {
+  const texts: string[] = [];
+  let images = 0;
+  if (request.system) texts.push(request.system);
+  for (const m of request.messages) {
+    for (const p of m.content) {
+      if (p.type === 'text') texts.push(p.text);
+      else if (p.type === 'image') images++;
+      else if (p.type === 'tool_call') texts.push(p.name, p.arguments);
+      else texts.push(p.content);
+    }
+  }
+  for (const t of request.tools ?? []) texts.push(t.name, t.description ?? '', JSON.stringify(t.parameters));
+  if (request.responseFormat?.type === 'json_schema') texts.push(JSON.stringify(request.responseFormat.schema));
+  return { texts, images, messages: request.messages.length + (request.system ? 1 : 0) };
+}
+
+export function estimateByCharacters(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN_ESTIMATE);
+}
+
+/**
+ * Prompt tokens of `request` when served by `target` (undefined when the model does not resolve: the
+ * character estimate then). Never throws: a tokenizer failure falls back to the estimate.
+ */
+export async function countPromptTokens(request: CanonicalRequest, target: Target | undefined, providers: ReadonlyMap<string, Provider>): Promise<number> {
+  const { texts, images, messages } = requestTexts(request);
+  const overhead = messages * PER_MESSAGE + PRIMER + images * PER_IMAGE;
+  try {
+    if (target?.provider === 'openai') {
+      const encode = await openAIEncoder(target.model);
+      return overhead + texts.reduce((n, t) => n + encode(t), 0);
+    }
+    if (target) {
+      const counted = await providers.get(target.provider)?.countTokens?.(texts.join('\n'), target.model);
+      if (counted !== undefined) return overhead + counted;
+    }
+  } catch {
+    // fall through to the estimate
+  }
+  return overhead + texts.reduce((n, t) => n + estimateByCharacters(t), 0);
+}
+
+/** Output tokens of streamed text, for a stream that ended without the provider's usage (client gone). */
+export async function countOutputTokens(text: string, target: Target | undefined, providers: ReadonlyMap<string, Provider>): Promise<number> {
+  if (!text) return 0;
+  try {
+    if (target?.provider === 'openai') return (await openAIEncoder(target.model))(text);
+    if (target) {
+      const counted = await providers.get(target.provider)?.countTokens?.(text, target.model);
+      if (counted !== undefined) return counted;
+    }
+  } catch {
+    // fall through
+  }
+  return estimateByCharacters(text);
+}

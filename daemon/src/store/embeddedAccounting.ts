@@ -1,0 +1,122 @@
+/**
+ * The embedded counter store and ledger: levels in memory (one process, so a reservation is atomic), saved to
+ * `<home>/limits/counters.json` with an atomic rename a moment after they change, and the ledger as one JSON
+ * line per request in `<home>/ledger/<UTC day>.jsonl`, appended in batches. Both survive a restart; neither
+ * write sits on a request's path.
+ */
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pruneLevels, reserveIn, settleIn, type Charge, type CounterLevel, type CounterStore, type ReserveOutcome } from '../limits/counters.js';
+import { LedgerEntrySchema, type LedgerEntry } from '../protocol/usage.js';
+import { writeFileAtomic } from './home.js';
+
+export interface EmbeddedOptions {
+  home: string;
+  now?: () => number;
+  /** Delay between a change and its save (ms). */
+  saveDelayMs?: number;
+  onError?: (what: string, e: unknown) => void;
+}
+
+export class EmbeddedAccounting implements CounterStore {
+  private readonly levels = new Map<string, CounterLevel>();
+  private readonly countersFile: string;
+  private readonly ledgerDir: string;
+  private readonly now: () => number;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private pending: LedgerEntry[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: EmbeddedOptions) {
+    this.now = opts.now ?? Date.now;
+    this.countersFile = path.join(opts.home, 'limits', 'counters.json');
+    this.ledgerDir = path.join(opts.home, 'ledger');
+    mkdirSync(path.dirname(this.countersFile), { recursive: true, mode: 0o700 });
+    mkdirSync(this.ledgerDir, { recursive: true, mode: 0o700 });
+    this.load();
+  }
+
+  async reserve(charges: readonly Charge[]): Promise<ReserveOutcome> {
+    const outcome = reserveIn(this.levels, charges, this.now());
+    if (outcome.ok) this.scheduleSave();
+    return outcome;
+  }
+
+  async settle(charges: readonly Charge[], entry?: LedgerEntry): Promise<void> {
+    settleIn(this.levels, charges, this.now());
+    this.scheduleSave();
+    if (entry) {
+      this.pending.push(entry);
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
+    }
+  }
+
+  async entries(from?: string, to?: string): Promise<LedgerEntry[]> {
+    await this.flush();
+    const out: LedgerEntry[] = [];
+    for (const file of readdirSync(this.ledgerDir).sort()) {
+      const day = file.replace(/\.jsonl$/, '');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || (from && day < from) || (to && day > to)) continue;
+      for (const line of readFileSync(path.join(this.ledgerDir, file), 'utf8').split('\n')) {
+        if (!line) continue;
+        // A line cut by a killed process is skipped, not fatal.
+        try {
+          const parsed = LedgerEntrySchema.safeParse(JSON.parse(line));
+          if (parsed.success) out.push(parsed.data);
+        } catch {
+          continue;
+        }
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.save();
+    }
+  }
+
+  /** Appends the queued entries, grouped by day file, one write per file. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.pending;
+      this.pending = [];
+      const byDay = new Map<string, string>();
+      for (const e of batch) byDay.set(e.at.slice(0, 10), (byDay.get(e.at.slice(0, 10)) ?? '') + JSON.stringify(e) + '\n');
+      for (const [day, text] of byDay) {
+        await appendFile(path.join(this.ledgerDir, `${day}.jsonl`), text, { mode: 0o600 }).catch((e: unknown) => this.opts.onError?.('ledger append', e));
+      }
+    });
+    return this.flushing;
+  }
+
+  private scheduleSave(): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, this.opts.saveDelayMs ?? 250);
+    this.saveTimer.unref?.();
+  }
+
+  private save(): void {
+    try {
+      pruneLevels(this.levels, this.now());
+      writeFileAtomic(this.countersFile, JSON.stringify(Object.fromEntries(this.levels)));
+    } catch (e) {
+      this.opts.onError?.('counters save', e);
+    }
+  }
+
+  private load(): void {
+    try {
+      const saved = JSON.parse(readFileSync(this.countersFile, 'utf8')) as Record<string, CounterLevel>;
+      for (const [id, level] of Object.entries(saved)) this.levels.set(id, level);
+    } catch {
+      // No saved counters yet (first start), or an unreadable file: start from full buckets.
+    }
+  }
+}
