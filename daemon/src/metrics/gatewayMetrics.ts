@@ -33,6 +33,8 @@ export class GatewayMetrics {
   constructor(opts: { circuits?: () => CircuitView[]; logDropped?: () => number; logWritten?: () => number } = {}) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // These three are gauges named like counters; `promtool check metrics` rejects them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.requests = new Counter({ name: 'switchboard_requests_total', help: 'API requests by door, route, serving target, HTTP status, error class and cache outcome.', labelNames: ['door', 'route', 'target', 'status', 'error_class', 'cache'], registers });
     this.duration = new Histogram({ name: 'switchboard_request_duration_seconds', help: 'Whole request latency, arrival to last byte.', labelNames: ['route', 'target'], buckets: LATENCY_BUCKETS, registers });
     this.ttft = new Histogram({ name: 'switchboard_time_to_first_token_seconds', help: 'Arrival to the first token the client receives.', labelNames: ['route', 'target'], buckets: LATENCY_BUCKETS, registers });
