@@ -2,6 +2,14 @@ import type { LoadedConfig } from '../config/load.js';
 import { startDaemon } from '../daemon.js';
 
 export async function runServe(opts: { loaded: LoadedConfig; home: string; port?: number }): Promise<number> {
+  // Signals are handled from the first instant: one that arrives while the daemon starts stops it gracefully
+  // as soon as it is up, instead of killing the process with the state file and socket left behind.
+  let stopAsked: string | undefined;
+  let onSignal = (signal: string) => {
+    stopAsked = signal;
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
   let daemon;
   try {
     daemon = await startDaemon({ config: opts.loaded.config, home: opts.home, port: opts.port });
@@ -24,12 +32,12 @@ export async function runServe(opts: { loaded: LoadedConfig; home: string; port?
     lines.push(`  API key: the master key (${daemon.masterKey.source === 'env' ? 'SWITCHBOARD_MASTER_KEY' : `${opts.home}/master.key`})`);
   }
   console.error(lines.join('\n'));
-  const onSignal = (signal: string) => {
+  const running = daemon;
+  onSignal = (signal: string) => {
     console.error(`switchboard: ${signal} received, finishing in-flight requests…`);
-    void daemon.stop();
+    void running.stop();
   };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
+  if (stopAsked) onSignal(stopAsked);
   // Resolves however the stop was asked for: a signal, or POST /switchboard/v1/shutdown over the socket.
   await daemon.stopped;
   return 0;

@@ -4,7 +4,7 @@
  * APIUserAbortError), so one mapper serves both.
  */
 import { GatewayError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
-import { redact } from '../redact.js';
+import { redactKnown } from '../redact.js';
 
 interface SdkErrorShape {
   name?: string;
@@ -22,7 +22,9 @@ export class ClientAbortError extends Error {
   }
 }
 
-export function mapSdkError(e: unknown, provider: string, signal: AbortSignal): Error {
+/** `secrets`: the provider's own key(s), redacted from upstream messages that echo them. */
+export function mapSdkError(e: unknown, provider: string, signal: AbortSignal, secrets: (string | undefined)[] = []): Error {
+  const redact = (text: string) => redactKnown(text, secrets);
   if (e instanceof GatewayError) return e;
   if (signal.aborted) return e instanceof Error && e.name === 'TimeoutError' ? e : new ClientAbortError();
   const err = e as SdkErrorShape;

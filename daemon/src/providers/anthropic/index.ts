@@ -86,7 +86,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         if (!stopped || !finish) throw new UpstreamError('Anthropic ended the stream without message_stop: the answer was truncated.', undefined, 'upstream_truncated');
         yield { type: 'finish', reason: finish, usage, ...(stopSequence !== undefined && { stopSequence }) };
       } catch (e) {
-        throw mapSdkError(e, 'Anthropic', call.signal);
+        throw mapSdkError(e, 'Anthropic', call.signal, [opts.apiKey]);
       }
     },
     async close() {},

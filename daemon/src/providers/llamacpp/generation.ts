@@ -68,7 +68,9 @@ export async function planGeneration(m: LoadedModel, request: CanonicalRequest):
       'context_length_exceeded',
     );
   }
-  const maxTokens = request.maxTokens ?? room;
+  // Never more than the context has room for: a huge max_tokens would otherwise tie up a sequence for as long
+  // as the model keeps generating.
+  const maxTokens = Math.min(request.maxTokens ?? room, room);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
     throw new InvalidRequestError('maxTokens must be a positive integer.');
   }

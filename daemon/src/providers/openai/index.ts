@@ -67,7 +67,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         if (!finish) throw new UpstreamError('OpenAI ended the stream without a finish_reason: the answer was truncated.', undefined, 'upstream_truncated');
         yield { type: 'finish', reason: finish, usage };
       } catch (e) {
-        throw mapSdkError(e, 'OpenAI', call.signal);
+        throw mapSdkError(e, 'OpenAI', call.signal, [opts.apiKey]);
       }
     },
     async close() {},
