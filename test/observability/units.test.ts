@@ -1,0 +1,61 @@
+/** Fast checks of the pieces with logic of their own: the bounded queue, the summary window, PII redaction, time filters. */
+import assert from 'node:assert/strict';
+import { BoundedQueue } from '../../daemon/src/observability/boundedQueue.js';
+import { parseTime } from '../../daemon/src/observability/logQuery.js';
+import { redactPii } from '../../daemon/src/observability/piiRedact.js';
+import { SummaryWindowStore, type WindowEntry } from '../../daemon/src/observability/summaryWindow.js';
+
+describe('observability units', () => {
+  it('the bounded queue drops and counts once full, never blocks, and writes everything it accepted', async () => {
+    let release: () => void = () => {};
+    const written: number[] = [];
+    const q = new BoundedQueue<number>(3, async (batch) => {
+      await new Promise<void>((r) => (release = r));
+      written.push(...batch);
+    });
+    assert.equal(q.push(1), true);
+    await new Promise((r) => setImmediate(r)); // the consumer takes [1] and blocks
+    for (const n of [2, 3, 4, 5, 6]) q.push(n);
+    assert.equal(q.dropped, 2, '5 and 6 did not fit');
+    assert.equal(q.accepted, 4);
+    const flushed = q.flush();
+    for (let i = 0; i < 3; i++) {
+      release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    assert.deepEqual(written, [1, 2, 3, 4]);
+  });
+
+  it('the summary window computes nearest-rank percentiles per route and forgets entries older than a day', () => {
+    let now = 10 * 86_400_000;
+    const w = new SummaryWindowStore(1000, () => now);
+    const entry = (i: number, route: string, latencyMs: number, t = now): WindowEntry => ({ id: `${route}-${i}`, t, route, target: 'openai/x', error: i % 10 === 0, latencyMs, inputTokens: 1, outputTokens: 2, cachedTokens: 0, cost: 0.001, cache: i % 4 === 0 ? 'hit' : 'miss' });
+    w.add(entry(0, 'old', 5, now - 86_400_000 - 1));
+    for (let i = 1; i <= 100; i++) w.add(entry(i, 'a', i));
+    const s = w.summarize('5m');
+    const a = s.routes.find((g) => g.key === 'a');
+    assert.deepEqual(a?.latencyMs, { p50: 50, p95: 95, p99: 99 });
+    assert.equal(a?.errors, 10);
+    assert.equal(a?.cacheHits, 25);
+    assert.equal(a?.cost, 0.1);
+    assert.equal(s.routes.find((g) => g.key === 'old'), undefined);
+    assert.equal(w.get('old-0'), undefined, 'pruned');
+    now += 6 * 60_000;
+    assert.equal(w.summarize('5m').total.requests, 0);
+    assert.equal(w.summarize('1h').total.requests, 100);
+  });
+
+  it('redacts emails, Luhn-valid card numbers, phones, SSNs, IPs and key-shaped secrets; keeps ordinary numbers', () => {
+    const out = redactPii('a@b.io sk-live-1234567890abcdef card 4242 4242 4242 4242, not 4242 4242 4242 4241; call (415) 555-0134 or +44 20 7946 0958, ssn 123-45-6789 from 10.0.0.12 order 98765 year 2025');
+    assert.equal(out, '[EMAIL] [REDACTED] card [CARD], not 4242 4242 4242 4241; call [PHONE] or [PHONE], ssn [SSN] from [IP] order 98765 year 2025');
+    assert.equal(redactPii('the value is my-known-secret', ['my-known-secret']), 'the value is [REDACTED]');
+  });
+
+  it('time filters take ISO times and durations back from now, and reject anything else', () => {
+    assert.equal(parseTime('15m', 1_000_000), 100_000);
+    assert.equal(parseTime('2h', 10 * 3_600_000), 8 * 3_600_000);
+    assert.equal(parseTime('2025-01-31T12:00:00Z'), Date.UTC(2025, 0, 31, 12));
+    assert.throws(() => parseTime('yesterday'), /neither a time/);
+  });
+});
