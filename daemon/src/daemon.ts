@@ -4,6 +4,9 @@ import path from 'node:path';
 import { configJsonSchema } from './config/jsonSchema.js';
 import type { Config } from './config/schema.js';
 import { Gateway } from './gateway/gateway.js';
+import { cacheAdminRoutes } from './cache/admin.js';
+import { createResponseCache } from './cache/create.js';
+import { cacheStage } from './cache/stage.js';
 import { createObservability } from './observability/observability.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { createProviders } from './providers/registry.js';
@@ -59,7 +62,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const providers = createProviders(config, log);
   // Keys, rate limits, budgets and the cost ledger; `resolve` is bound late (the gateway is built with the stage).
   const access = createAccessControl({ config, home, masterKey: masterKey?.key, providers, log, resolve: (m) => gateway.resolve(m) });
-  const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(recordInner ? [recordInner] : [])], { log });
+  // The response cache sits after access control (a hit still needs a valid key and counts against limits).
+  const cache = createResponseCache({ config: config.cache, providers: config.providers, home, log });
+  const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(cache ? [cacheStage(cache)] : []), ...(recordInner ? [recordInner] : [])], { log });
   observability.setCircuitSource(() => gateway.health().circuits ?? []);
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
@@ -71,6 +76,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       clearState(home);
       await gateway.close();
       await access.close();
+      await cache?.close();
       await observability.close();
       log.info('stopped');
       markStopped();
@@ -82,7 +88,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     masterKey: masterKey?.key,
     maxBodyBytes: config.server.maxBodyBytes,
     onShutdownRequest: opts.onShutdownRequest ?? (() => void stop()),
-    routes: { ...observability.routes, ...access.routes },
+    routes: { ...observability.routes, ...access.routes, ...cacheAdminRoutes(cache, config.server.maxBodyBytes) },
     authenticate: (req, path) => access.authenticate(req, path),
     onRequestEnd: observability.onRequestEnd,
   });

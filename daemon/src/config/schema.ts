@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DeprecationSchema, ResilienceSchema, RouteSchema } from '../routing/configSchema.js';
 import { BudgetsSchema, LimitsSchema, PriceSchema, StoreSchema } from '../limits/configSchema.js';
 import { ObservabilitySchema } from '../observability/configSchema.js';
+import { CacheConfigSchema } from '../cache/configSchema.js';
 
 const modelRef = z
   .string()
@@ -61,6 +62,7 @@ export const ConfigSchema = z
     routes: z.record(z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'route names use letters, digits and . _ : / -'), RouteSchema).default({}).describe('Named routes: what clients send as `model`, mapped to a fallback chain or a tiered choice.'),
     resilience: ResilienceSchema.prefault({}),
     deprecations: z.record(z.string().min(1), DeprecationSchema).default({}).describe('Models with a retirement date and a replacement.'),
+    cache: CacheConfigSchema.prefault({}).describe('Response cache: exact and semantic (guarded), per-route TTL and size bounds.'),
     aliases: z
       .record(z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'alias names use letters, digits and . _ : / -'), modelRef)
       .default({})

@@ -36,6 +36,8 @@ export interface GatewayContext {
   identity: Identity;
   /** Request headers, lower-cased (per-request overrides such as `x-switchboard-route`). */
   headers: Record<string, string | string[] | undefined>;
+  /** The body's `switchboard` object, unparsed: per-request options such as `{"cache": "no-store"}`. */
+  extensions?: Record<string, unknown>;
   /** Headers stages want on the response (rate-limit state, cache outcome, warnings…). */
   responseHeaders: Record<string, string>;
   /** performance.now() at arrival. */

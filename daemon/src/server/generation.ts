@@ -27,6 +27,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       signal: controller.signal,
       identity: ctx.identity ?? { keyId: ctx.via === 'socket' ? 'socket' : 'master' },
       headers: ctx.req.headers,
+      extensions: switchboardExtensions(body),
       responseHeaders: {},
       startedAt: ctx.startedAt,
       record: { attempts: [], decisions: [] },
@@ -76,4 +77,10 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** The body's `switchboard` object (per-request options read by stages), when it is one. */
+function switchboardExtensions(body: unknown): Record<string, unknown> | undefined {
+  const ext = body && typeof body === 'object' ? (body as { switchboard?: unknown }).switchboard : undefined;
+  return ext && typeof ext === 'object' && !Array.isArray(ext) ? (ext as Record<string, unknown>) : undefined;
 }

@@ -1,0 +1,83 @@
+/** A cached response, and its conversion from and back into a canonical event stream. */
+import type { CanonicalEvent, CanonicalResponse, Target } from '../gateway/canonical.js';
+
+export interface CacheEntry {
+  /** The exact key of the request that produced it. */
+  id: string;
+  route: string;
+  /** Semantic scope hash; absent for entries only an exact match may serve. */
+  scope?: string;
+  /** The question as asked (what was embedded), for inspection, invalidation by prompt and the guard. */
+  prompt: string;
+  /** Which embedder made `vector`: vectors of different embedders are never compared. */
+  embedder?: string;
+  vector?: number[];
+  target: Target;
+  response: CanonicalResponse;
+  createdAt: number;
+  /** Served until then (ms since epoch). */
+  expiresAt: number;
+  /** Kept until then for the resilience layer's graceful degradation. */
+  staleUntil: number;
+}
+
+/**
+ * Replays a cached response as canonical events, text in word-sized chunks so that a streaming caller sees
+ * a stream in its own format (the doors encode it like any provider's).
+ */
+export async function* replay(response: CanonicalResponse): AsyncGenerator<CanonicalEvent> {
+  let index = 0;
+  for (const part of response.content) {
+    if (part.type === 'text') {
+      for (const chunk of part.text.match(/\S+\s*|\s+/g) ?? []) yield { type: 'text', text: chunk };
+    } else {
+      yield { type: 'tool_call_start', index, id: part.id, name: part.name };
+      if (part.arguments) yield { type: 'tool_call_delta', index, arguments: part.arguments };
+      index++;
+    }
+  }
+  yield {
+    type: 'finish',
+    reason: response.finishReason,
+    usage: response.usage,
+    ...(response.stopSequence !== undefined && { stopSequence: response.stopSequence }),
+  };
+}
+
+/**
+ * Passes events through while collecting them; calls `onComplete` only when the stream reaches its `finish`
+ * event — a truncated, failed or abandoned stream never does, and is never cached.
+ */
+export async function* capture(events: AsyncIterable<CanonicalEvent>, onComplete: (response: CanonicalResponse) => void): AsyncGenerator<CanonicalEvent> {
+  const content: CanonicalResponse['content'] = [];
+  const calls = new Map<number, { type: 'tool_call'; id: string; name: string; arguments: string }>();
+  let finished = false;
+  for await (const e of events) {
+    switch (e.type) {
+      case 'text': {
+        const last = content.at(-1);
+        if (last?.type === 'text') last.text += e.text;
+        else content.push({ type: 'text', text: e.text });
+        break;
+      }
+      case 'tool_call_start': {
+        const call = { type: 'tool_call' as const, id: e.id, name: e.name, arguments: '' };
+        calls.set(e.index, call);
+        content.push(call);
+        break;
+      }
+      case 'tool_call_delta': {
+        const call = calls.get(e.index);
+        if (call) call.arguments += e.arguments;
+        break;
+      }
+      case 'finish':
+        // Stored at once: a consumer that has what it needs (collect() for a non-streaming reply) may stop
+        // reading right after this event, and the code after the loop would never run.
+        if (!finished) onComplete({ content, finishReason: e.reason, usage: e.usage, ...(e.stopSequence !== undefined && { stopSequence: e.stopSequence }) });
+        finished = true;
+        break;
+    }
+    yield e;
+  }
+}

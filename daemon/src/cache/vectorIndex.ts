@@ -1,0 +1,149 @@
+/**
+ * An in-memory nearest-neighbour index for unit vectors. Brute-force cosine over 100k × 100-d float32 takes
+ * ~10 ms in JavaScript (measured here), twice the lookup budget; so every vector also gets a 128-bit SimHash
+ * (signs of random projections, whose Hamming distance estimates the angle), the scan compares codes (~1 ms
+ * at 100k), and only the closest `rerank` codes are scored by exact cosine. The cache only ever wants the
+ * best match above a high threshold, which a Hamming prefilter keeps almost always.
+ */
+
+const BITS = 128;
+const WORDS = BITS / 32;
+
+export interface Neighbour {
+  id: string;
+  score: number;
+}
+
+export class VectorIndex {
+  private ids: string[] = [];
+  private vectors: Float32Array;
+  private codes: Uint32Array;
+  private readonly slot = new Map<string, number>();
+  private readonly planes: Float32Array;
+  private distances = new Uint8Array(0);
+
+  constructor(
+    readonly dims: number,
+    private readonly rerank = 64,
+  ) {
+    this.vectors = new Float32Array(dims * 64);
+    this.codes = new Uint32Array(WORDS * 64);
+    this.planes = randomPlanes(dims, BITS);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  has(id: string): boolean {
+    return this.slot.has(id);
+  }
+
+  add(id: string, vector: Float32Array): void {
+    if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dimensions, the index ${this.dims}`);
+    if (this.slot.has(id)) this.remove(id);
+    const i = this.ids.length;
+    if ((i + 1) * this.dims > this.vectors.length) {
+      const grown = new Float32Array(this.vectors.length * 2);
+      grown.set(this.vectors);
+      this.vectors = grown;
+      const codes = new Uint32Array(this.codes.length * 2);
+      codes.set(this.codes);
+      this.codes = codes;
+    }
+    this.vectors.set(vector, i * this.dims);
+    this.codes.set(this.simhash(vector), i * WORDS);
+    this.ids.push(id);
+    this.slot.set(id, i);
+  }
+
+  /** Removes by moving the last row into the hole (order does not matter to a nearest-neighbour scan). */
+  remove(id: string): boolean {
+    const i = this.slot.get(id);
+    if (i === undefined) return false;
+    const last = this.ids.length - 1;
+    if (i !== last) {
+      const lastId = this.ids[last]!;
+      this.ids[i] = lastId;
+      this.slot.set(lastId, i);
+      this.vectors.copyWithin(i * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.codes.copyWithin(i * WORDS, last * WORDS, (last + 1) * WORDS);
+    }
+    this.ids.pop();
+    this.slot.delete(id);
+    return true;
+  }
+
+  /** The best `k` neighbours by cosine, best first, among the `rerank` closest SimHash codes. */
+  query(vector: Float32Array, k = 1): Neighbour[] {
+    const n = this.ids.length;
+    if (n === 0) return [];
+    let candidates: number[];
+    if (n <= this.rerank) candidates = Array.from({ length: n }, (_, i) => i);
+    else candidates = this.closestCodes(this.simhash(vector));
+    const scored: Neighbour[] = [];
+    const d = this.dims;
+    for (const i of candidates) {
+      let s = 0;
+      const o = i * d;
+      for (let j = 0; j < d; j++) s += this.vectors[o + j]! * vector[j]!;
+      scored.push({ id: this.ids[i]!, score: s });
+    }
+    scored.sort((a, b) => b.score - a.score);
+    return scored.slice(0, k);
+  }
+
+  private closestCodes(q: Uint32Array): number[] {
+    const n = this.ids.length;
+    if (this.distances.length < n) this.distances = new Uint8Array(Math.max(n, this.distances.length * 2));
+    const dist = this.distances;
+    const hist = new Uint32Array(BITS + 1);
+    const c = this.codes;
+    const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!;
+    for (let i = 0, o = 0; i < n; i++, o += WORDS) {
+      const h = popcount(c[o]! ^ q0) + popcount(c[o + 1]! ^ q1) + popcount(c[o + 2]! ^ q2) + popcount(c[o + 3]! ^ q3);
+      dist[i] = h;
+      hist[h]!++;
+    }
+    let cutoff = 0;
+    for (let acc = 0; cutoff <= BITS; cutoff++) {
+      acc += hist[cutoff]!;
+      if (acc >= this.rerank) break;
+    }
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (dist[i]! <= cutoff) out.push(i);
+    return out;
+  }
+
+  private simhash(v: Float32Array): Uint32Array {
+    const code = new Uint32Array(WORDS);
+    const d = this.dims;
+    for (let b = 0; b < BITS; b++) {
+      let s = 0;
+      const o = b * d;
+      for (let j = 0; j < d; j++) s += this.planes[o + j]! * v[j]!;
+      if (s > 0) code[b >> 5]! |= 1 << (b & 31);
+    }
+    return code;
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Gaussian hyperplanes from a fixed seed: the same on every replica and every run. */
+function randomPlanes(dims: number, bits: number): Float32Array {
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float32Array(dims * bits);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+  return out;
+}
