@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as overhead from './overhead.js';
+import * as observability from './observability.js';
 
 interface Benchmark {
   name: string;
   run(argv: string[]): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [overhead];
+const benchmarks: Benchmark[] = [overhead, observability];
 
 async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, '..');
