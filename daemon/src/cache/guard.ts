@@ -97,7 +97,10 @@ export function guardPair(a: string, b: string, opts: GuardOptions): GuardVerdic
     const xa = setOf(ta, pick);
     const xb = setOf(tb, pick);
     if (sameSet(xa, xb)) return undefined;
-    return { ok: false, reason: `${what} differ: {${[...xa].join(', ')}} vs {${[...xb].join(', ')}}` };
+    // Only what differs, for a readable log line.
+    const onlyA = [...xa].filter((x) => !xb.has(x));
+    const onlyB = [...xb].filter((x) => !xa.has(x));
+    return { ok: false, reason: `${what} differ: {${onlyA.join(', ')}} vs {${onlyB.join(', ')}}` };
   };
 
   const numbers = diff((t) => (/\d/.test(t.lower) ? t.lower.replace(/,/g, '') : NUMBER_WORDS.get(t.lower)), 'numbers');

@@ -1,0 +1,111 @@
+/** The correctness guard and the vector index, on real word vectors (no model of ours is mocked). */
+import assert from 'node:assert/strict';
+import { WinkEmbedder } from '../../daemon/src/cache/embedders/wink.js';
+import { CACHE_DEFAULTS } from '../../daemon/src/cache/configSchema.js';
+import { guardPair } from '../../daemon/src/cache/guard.js';
+import { VectorIndex } from '../../daemon/src/cache/vectorIndex.js';
+import { ADVERSARIAL_PAIRS } from './adversarialPairs.js';
+import { wordVectorFile } from './helpers.js';
+
+describe('cache guard', function () {
+  this.timeout(30_000);
+  let embedder: WinkEmbedder;
+  before(async () => {
+    embedder = new WinkEmbedder({ file: wordVectorFile });
+    await embedder.ready();
+  });
+  const opts = () => ({ minOverlap: CACHE_DEFAULTS.guardMinOverlap, rareRank: CACHE_DEFAULTS.guardRareRank, rank: (w: string) => embedder.rank(w) });
+
+  for (const p of ADVERSARIAL_PAIRS) {
+    it(`rejects ${p.kind}: "${p.a}" / "${p.b}"`, () => {
+      const v = guardPair(p.a, p.b, opts());
+      assert.equal(v.ok, false, 'served a wrong answer');
+      const w = guardPair(p.b, p.a, opts());
+      assert.equal(w.ok, false, 'the guard must be symmetric');
+    });
+  }
+
+  it('explains each rejection', () => {
+    const reason = (a: string, b: string) => {
+      const v = guardPair(a, b, opts());
+      assert.ok(!v.ok);
+      return v.reason;
+    };
+    assert.equal(reason('How do I turn on wifi?', 'How do I turn off wifi?'), 'polarity differs: "on" vs "off"');
+    assert.match(reason('What is 15% of 80?', 'What is 20% of 80?'), /^numbers differ: \{15\} vs \{20\}$/);
+    assert.match(reason('Why does my code compile?', "Why doesn't my code compile?"), /^negation differs/);
+    assert.match(reason('How do I convert AVI to MP4?', 'How do I convert MP4 to AVI?'), /^word order differs/);
+    assert.match(reason('How do I install python on mac?', 'How do I install python on windows?'), /^named things differ: \{mac\} vs \{windows\}$/);
+  });
+
+  it('lets true paraphrases through', () => {
+    for (const [a, b] of [
+      ['How do I learn Python quickly?', 'How can I learn Python quickly'],
+      ['What is the best way to lose weight?', 'What is the best way to lose weight fast?'],
+      ['Which is the best digital marketing course?', 'Which is best digital marketing course?'],
+      ["What's the capital of France?", 'What is the capital of France?'],
+    ] as const) {
+      const v = guardPair(a, b, opts());
+      assert.ok(v.ok, `${a} / ${b}: ${v.ok ? '' : v.reason}`);
+    }
+  });
+
+  it('word vectors: paraphrases are close, unrelated questions are not', () => {
+    const cos = (a: string, b: string) => {
+      const x = embedder.embedSync(a)!;
+      const y = embedder.embedSync(b)!;
+      return x.reduce((s, v, i) => s + v * y[i]!, 0);
+    };
+    assert.ok(cos('How do I learn Python quickly?', 'How can I learn Python fast?') > 0.9);
+    assert.ok(cos('How do I learn Python quickly?', 'What is the capital of France?') < 0.6);
+    assert.equal(embedder.embedSync('the of and'), undefined, 'only stop words: nothing to embed');
+  });
+});
+
+describe('vector index', () => {
+  it('finds the same best neighbour as a brute-force scan (SimHash prefilter recall)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const dims = 100;
+    const index = new VectorIndex(dims);
+    const all: Float32Array[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const v = unit(Float32Array.from({ length: dims }, rand));
+      all.push(v);
+      index.add(String(i), v);
+    }
+    let agree = 0;
+    for (let q = 0; q < 200; q++) {
+      // A query near a stored vector (what a cache looks for: cosine ≥ 0.9).
+      const base = all[q * 20]!;
+      const query = unit(base.map((x) => x + rand() * 0.03));
+      let best = -1;
+      let bestScore = -2;
+      all.forEach((v, i) => {
+        const s = v.reduce((acc, x, j) => acc + x * query[j]!, 0);
+        if (s > bestScore) [best, bestScore] = [i, s];
+      });
+      const got = index.query(query, 1)[0]!;
+      if (got.id === String(best)) agree++;
+      assert.ok(Math.abs(got.score - bestScore) < 1e-4 || got.id !== String(best));
+    }
+    assert.ok(agree >= 198, `top-1 agreed ${agree}/200`);
+  });
+
+  it('removes entries and keeps answering correctly', () => {
+    const index = new VectorIndex(3, 2);
+    index.add('a', Float32Array.from([1, 0, 0]));
+    index.add('b', Float32Array.from([0, 1, 0]));
+    index.add('c', Float32Array.from([0, 0, 1]));
+    assert.equal(index.query(Float32Array.from([0, 1, 0]))[0]?.id, 'b');
+    assert.ok(index.remove('b'));
+    assert.equal(index.size, 2);
+    assert.notEqual(index.query(Float32Array.from([0, 1, 0]))[0]?.id, 'b');
+    assert.equal(index.query(Float32Array.from([0, 0, 1]))[0]?.id, 'c');
+    assert.throws(() => index.add('d', Float32Array.from([1, 0])), /dimensions/);
+  });
+});
