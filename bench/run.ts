@@ -8,13 +8,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as overhead from './overhead.js';
 import * as observability from './observability.js';
+import * as limits from './limits.js';
 
 interface Benchmark {
   name: string;
   run(argv: string[]): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [overhead, observability];
+const benchmarks: Benchmark[] = [overhead, observability, limits];
 
 async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, '..');

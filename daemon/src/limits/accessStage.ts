@@ -66,9 +66,12 @@ export function accessStage(opts: AccessStageOptions): Stage {
     const header = ctx.headers[END_USER_HEADER];
     const endUser = request.user ?? (typeof header === 'string' && header ? header : undefined);
 
-    // Per-request caps.
+    // Per-request caps. The prompt is counted only when something needs the count (a cap, a limit, a budget).
     const caps = config.limits.request;
-    const inputTokens = await countPromptTokens(request, target, providers);
+    const planned = planCharges({ config, identity, record, endUser, modelNames, now: now() });
+    const needsCount = caps.maxInputTokens !== undefined || planned.some((c) => c.measure !== 'requests');
+    const inputTokens = needsCount ? await countPromptTokens(request, target, providers) : 0;
+    const promptTokens = () => (needsCount ? Promise.resolve(inputTokens) : countPromptTokens(request, target, providers));
     if (caps.maxInputTokens && inputTokens > caps.maxInputTokens) {
       throw new InvalidRequestError(`The prompt is about ${inputTokens} tokens; this gateway accepts at most ${caps.maxInputTokens} per request.`, 'input_too_long');
     }
@@ -81,7 +84,6 @@ export function accessStage(opts: AccessStageOptions): Stage {
       request.maxTokens = caps.maxOutputTokens;
     }
 
-    const planned = planCharges({ config, identity, record, endUser, modelNames, now: now() });
     const countsTokens = planned.some((c) => c.measure !== 'requests');
     if (countsTokens && request.maxTokens === undefined) {
       // Without a cap the reservation could not bound the answer; this keeps "cannot overshoot" true.
@@ -150,7 +152,7 @@ export function accessStage(opts: AccessStageOptions): Stage {
       settle(undefined, 'error', { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 }, false);
       throw e;
     }
-    return { target: served.target, events: watch(served, inputTokens, providers, settle) };
+    return { target: served.target, events: watch(served, promptTokens, providers, settle) };
   };
 }
 
@@ -183,7 +185,7 @@ function refusal(planned: PlannedCharge[], outcome: ReserveOutcome, charges: Cha
  */
 async function* watch(
   served: Served,
-  inputTokens: number,
+  promptTokens: () => Promise<number>,
   providers: ReadonlyMap<string, Provider>,
   settle: (target: Target, status: LedgerEntry['status'], tokens: TokensByKind, estimated: boolean) => void,
 ): AsyncGenerator<CanonicalEvent> {
@@ -205,7 +207,7 @@ async function* watch(
     else {
       // No usage from the provider (client gone, or the stream broke): the prompt was sent, count what came back.
       const target = served.target;
-      void countOutputTokens(text, target, providers).then((outputTokens) =>
+      void Promise.all([promptTokens(), countOutputTokens(text, target, providers)]).then(([inputTokens, outputTokens]) =>
         settle(target, failed ? 'error' : 'aborted', { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, reasoningTokens: 0 }, true),
       );
     }
