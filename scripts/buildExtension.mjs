@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The webview apps, one folder each under webview-ui/. */
-const WEBVIEWS = ['playground'];
+const WEBVIEWS = ['playground', 'dashboard'];
 
 /**
  * @param {{ minify?: boolean, logLevel?: import('esbuild').LogLevel }} [options]

@@ -9,6 +9,7 @@ import { LogTail } from './daemon/logTail.js';
 import { daemonPaths, resolveDataFolder } from './daemon/paths.js';
 import { buildLaunchSpec, type DaemonSettings } from './launch.js';
 import { PlaygroundPanel } from './playground/playgroundPanel.js';
+import { DashboardPanel } from './dashboard/dashboardPanel.js';
 import { PROVIDERS, ProviderKeys, type ProviderId } from './providerKeys.js';
 import { setProviderKey } from './setProviderKey.js';
 import { DaemonStatusBar } from './statusBar.js';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): SwitchboardApi {
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     [Commands.openPlayground]: () => PlaygroundPanel.show(context.extensionUri, daemon),
+    [Commands.openDashboard]: () => DashboardPanel.show(context.extensionUri, daemon),
     [Commands.startDaemon]: () => run('Start', () => daemon.start()),
     [Commands.stopDaemon]: () => run('Stop', () => daemon.stop()),
     [Commands.restartDaemon]: () => run('Restart', () => daemon.restart()),
@@ -135,6 +137,7 @@ async function showDaemonActions(s: DaemonSnapshot): Promise<void> {
     { label: '$(output) Show Daemon Log', command: Commands.showDaemonLog },
     { label: '$(key) Set Provider API Key', command: Commands.setProviderApiKey },
     { label: '$(comment-discussion) Open Playground', command: Commands.openPlayground },
+    { label: '$(graph) Open Dashboard', command: Commands.openDashboard },
   ].filter((i) => (running ? i.command !== Commands.startDaemon : i.command !== Commands.stopDaemon));
   const picked = await vscode.window.showQuickPick(items, {
     title: `Switchboard daemon: ${s.phase}${s.state ? ` (pid ${s.state.pid})` : ''}`,

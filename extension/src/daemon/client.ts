@@ -13,6 +13,7 @@ import {
   type ModelList,
 } from '../../../daemon/src/protocol/switchboard.js';
 import type { OpenAIChatRequest } from '../../../daemon/src/protocol/openai.js';
+import { LogQueryResponseSchema, OBSERVABILITY_PATHS, SummarySchema, type LogQueryResponse, type Summary, type SummaryWindow } from '../../../daemon/src/protocol/observability.js';
 import { ChatChunkSchema, ErrorEnvelopeSchema, type ChatChunk } from './chatWire.js';
 
 /** The socket is missing or nobody listens on it. */
@@ -69,6 +70,16 @@ export class DaemonClient {
 
   models(signal?: AbortSignal): Promise<ModelList> {
     return this.json('GET', '/v1/models', ModelListSchema, undefined, signal);
+  }
+
+  /** The dashboard's figures over a window (GET /switchboard/v1/summary). */
+  summary(window: SummaryWindow, signal?: AbortSignal): Promise<Summary> {
+    return this.json('GET', `${OBSERVABILITY_PATHS.summary}?window=${window}`, SummarySchema, undefined, signal);
+  }
+
+  /** Request-log records, newest first (GET /switchboard/v1/requests with the query's filters). */
+  requests(query: Record<string, string>, signal?: AbortSignal): Promise<LogQueryResponse> {
+    return this.json('GET', `${OBSERVABILITY_PATHS.requests}?${new URLSearchParams(query)}`, LogQueryResponseSchema, undefined, signal);
   }
 
   shutdown(): Promise<z.infer<typeof ShutdownResponseSchema>> {
