@@ -8,7 +8,7 @@ import type { Door } from '../doors/door.js';
 import { anthropicDoor } from '../doors/anthropic/door.js';
 import { openAIDoor } from '../doors/openai/door.js';
 import { GatewayError, MethodNotAllowedError, NotFoundError } from '../errors.js';
-import type { GatewayContext } from '../gateway/context.js';
+import type { GatewayContext, Identity } from '../gateway/context.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import { ClientAbortError } from '../providers/sdkErrors.js';
@@ -31,6 +31,8 @@ export interface RequestContext {
   target?: string;
   /** The pipeline's context, set by the generation handler: the request log reads it. */
   gateway?: GatewayContext;
+  /** Who sent a TCP request, when an authenticator is configured (virtual keys). */
+  identity?: Identity;
 }
 
 export interface AppOptions {
@@ -45,6 +47,8 @@ export interface AppOptions {
   routes?: Record<string, Partial<Record<string, Route>>>;
   /** Called once per request after its response, with the error when it failed (request log, metrics). */
   onRequestEnd?(ctx: RequestContext, failure: unknown): void;
+  /** Authenticates TCP requests (master and virtual keys); without it only the master key is accepted. */
+  authenticate?(req: IncomingMessage, path: string): Promise<Identity>;
 }
 
 export interface Route {
@@ -101,7 +105,10 @@ export function createApp(opts: AppOptions) {
       }
       if (!methods || (route?.socketOnly && via !== 'socket')) throw new NotFoundError(`No endpoint ${path}. See the README for the API.`, 'unknown_endpoint');
       if (!route) throw new MethodNotAllowedError(req.method ?? '', path, Object.keys(methods));
-      if (via === 'tcp' && authenticate && !route.public) authenticate(req);
+      if (via === 'tcp' && !route.public) {
+        if (opts.authenticate) ctx.identity = await opts.authenticate(req, path);
+        else authenticate?.(req);
+      }
       await route.handler(ctx);
     } catch (e) {
       failure = e;
