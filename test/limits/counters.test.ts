@@ -128,6 +128,7 @@ describe('cost arithmetic', () => {
     assert.equal(costNanoUsd(t, prices.priceOf('openai/custom-v2')), 1000 * 1000 + 400 * 2000 + 100 * 3000);
     assert.equal(costNanoUsd(t, prices.priceOf('local/default')), 0);
     assert.equal(prices.priceOf('openai/unknown-model'), undefined);
+    assert.deepEqual(prices.ceiling(), { input: 15, output: 75 }, 'routes reserve at the dearest listed price');
   });
 
   it('formats resets the way OpenAI does', () => {

@@ -29,6 +29,15 @@ export class PriceTable {
     this.table = { ...BUILT_IN_PRICES, ...overrides };
   }
 
+  /**
+   * The highest input and output prices in the table: what a request is reserved at when its model names a
+   * route (the router picks the target later, perhaps a fallback), so a money budget still cannot be overshot.
+   */
+  ceiling(): Price {
+    const all = Object.values(this.table);
+    return { input: Math.max(0, ...all.map((p) => p.input)), output: Math.max(0, ...all.map((p) => Math.max(p.output, p.reasoning ?? 0))) };
+  }
+
   /** The price of the serving `provider/model`; undefined when nobody priced it (cost then counts as 0). */
   priceOf(target: string): Price | undefined {
     return lookupGlob(this.table, [target]);

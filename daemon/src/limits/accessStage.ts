@@ -91,7 +91,8 @@ export function accessStage(opts: AccessStageOptions): Stage {
       ctx.record.decisions.push(`max_tokens set to ${request.maxTokens} (none sent; a token limit or budget applies)`);
     }
     const reservedTokens = inputTokens + (request.maxTokens ?? caps.defaultOutputTokens);
-    const price = target ? prices.priceOf(targetName(target)) : undefined;
+    // An unresolved name is a route: its target is chosen later, so money is reserved at the table's ceiling.
+    const price = target ? prices.priceOf(targetName(target)) : prices.ceiling();
     const reservedCost = costNanoUsd({ inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: request.maxTokens ?? caps.defaultOutputTokens, reasoningTokens: 0 }, price);
     const charges: Charge[] = planned.map((c) => ({ counter: c.counter, amount: reservedAmount(c, reservedTokens, reservedCost) }));
 
