@@ -1,11 +1,7 @@
 /**
- * Tests that FAIL against the daemon as it is: each one documents a bug found while writing the bad-input,
- * security and lifecycle suites. Not run (the .txt suffix keeps mocha away). To enable one after the fix,
- * move it into the suite named in its comment (badInput / security / lifecycle .test.ts), or rename this file
- * to pending-bugs.test.ts.
- *
- * Run them now with:
- *   cp test/daemon/pending-bugs.test.ts.txt test/daemon/zz-pending.test.ts && npx mocha test/daemon/zz-pending.test.ts; rm test/daemon/zz-pending.test.ts
+ * Regression tests for bugs found while writing the bad-input, security and lifecycle suites (each comment
+ * says what was wrong and where): provider keys echoed by upstream errors, signals during start-up, local
+ * max_tokens beyond the context, deeply nested JSON, and 413s lost to TCP resets.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -18,7 +14,7 @@ import { assertAnthropicError, assertNoLeak, assertOpenAIError, bearer, http, ra
 
 const user = [{ role: 'user', content: 'hello' }];
 
-describe('pending bugs', function () {
+describe('daemon regressions', function () {
   this.timeout(30_000);
 
   // → badInput.test.ts, "upstream failures".
