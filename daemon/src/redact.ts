@@ -3,7 +3,7 @@
  * tokens after "Bearer"; anything of that shape is replaced before it leaves the process.
  */
 const PATTERNS: RegExp[] = [
-  /\b(sk|sb|rk|pk)-[A-Za-z0-9_-]{6,}/g,
+  /\b(sk|sb|rk|pk)-[A-Za-z0-9_-]{20,}/g,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
   /((?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)[^\s"',}]{4,}/gi,
 ];

@@ -57,7 +57,7 @@ export const OpenAIChatRequestSchema = z
     max_completion_tokens: z.number().int().positive().nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().min(0).max(1).nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    stop: z.union([z.string(), z.array(z.string()).max(4, 'at most 4 stop sequences')]).nullish(),
     n: z.literal(1, 'only n=1 is supported').nullish(),
     seed: z.number().int().nullish(),
     user: z.string().optional(),

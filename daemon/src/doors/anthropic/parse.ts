@@ -22,11 +22,25 @@ export function parseAnthropicRequest(body: unknown): ParsedRequest {
     parallelToolCalls: r.tool_choice && 'disable_parallel_tool_use' in r.tool_choice && r.tool_choice.disable_parallel_tool_use ? false : undefined,
   };
   if (request.messages.length === 0) throw new InvalidRequestError('messages: every message is empty');
+  checkToolResults(request);
   if (request.messages[0]?.role !== 'user') throw new InvalidRequestError('messages.0.role: the first message must be a user message');
   return { request, stream: r.stream === true, includeUsage: true };
 }
 
 type Message = AnthropicRequest['messages'][number];
+
+/** As Anthropic does: every tool_result must answer a tool_use of an earlier assistant turn. */
+function checkToolResults(request: CanonicalRequest): void {
+  const calls = new Set<string>();
+  request.messages.forEach((m, i) => {
+    for (const p of m.content) {
+      if (p.type === 'tool_call') calls.add(p.id);
+      if (p.type === 'tool_result' && !calls.has(p.toolCallId)) {
+        throw new InvalidRequestError(`messages.${i}.content: tool_result "${p.toolCallId}" answers no tool_use of an earlier assistant message`);
+      }
+    }
+  });
+}
 
 function translateMessage(m: Message): CanonicalMessage {
   if (typeof m.content === 'string') return { role: m.role, content: [{ type: 'text', text: m.content }] };
