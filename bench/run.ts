@@ -9,13 +9,15 @@ import { resolve } from 'node:path';
 import * as overhead from './overhead.js';
 import * as observability from './observability.js';
 import * as limits from './limits.js';
+import * as cacheLatency from './cacheLatency.js';
+import * as cacheQuality from './cacheQuality.js';
 
 interface Benchmark {
   name: string;
   run(argv: string[]): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [overhead, observability, limits];
+const benchmarks: Benchmark[] = [overhead, observability, limits, cacheLatency, cacheQuality];
 
 async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, '..');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 /** Defaults chosen from the quality benchmark (bench/cacheQuality.ts): precision first. */
 export const CACHE_DEFAULTS = {
   /** Cosine threshold of the default (word-vector) embedder, with the guard on. */
-  threshold: 0.97,
+  threshold: 0.98,
   guardMinOverlap: 0.6,
   /** Words rarer than this frequency rank count as names in the guard. */
   guardRareRank: 30_000,
