@@ -6,7 +6,7 @@ import type { Config } from './config/schema.js';
 import { Gateway } from './gateway/gateway.js';
 import { cacheAdminRoutes } from './cache/admin.js';
 import { createResponseCache } from './cache/create.js';
-import { cacheStage } from './cache/stage.js';
+import { cacheStage, lookupStale } from './cache/stage.js';
 import { createObservability } from './observability/observability.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { createProviders } from './providers/registry.js';
@@ -66,6 +66,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const cache = createResponseCache({ config: config.cache, providers: config.providers, home, log });
   const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(cache ? [cacheStage(cache)] : []), ...(recordInner ? [recordInner] : [])], { log });
   observability.setCircuitSource(() => gateway.health().circuits ?? []);
+  // When every target of a route fails, the resilience layer serves a stale cached answer if there is one.
+  if (cache) gateway.engine.staleLookup = async (ctx) => lookupStale(cache, ctx);
   let stopping: Promise<void> | undefined;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((r) => (markStopped = r));

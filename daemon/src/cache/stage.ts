@@ -30,7 +30,8 @@ export function cacheStage(cache: ResponseCache): Stage {
     if (found.kind === 'bypass') ctx.record.decisions.push(`cache: bypass (${found.reason})`);
     const served = await next();
     const pending = found.pending;
-    if (!pending) return served;
+    // A stale answer served because every target failed is not fresh: storing it would renew its TTL.
+    if (!pending || ctx.responseHeaders[CACHE_HEADER] === 'stale') return served;
     return { target: served.target, events: capture(served.events, (response) => cache.put(pending, served.target, response)) };
   };
 }

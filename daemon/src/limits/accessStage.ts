@@ -130,6 +130,8 @@ export function accessStage(opts: AccessStageOptions): Stage {
     };
     const settle = (servedBy: Target | undefined, status: LedgerEntry['status'], tokens: TokensByKind, estimated: boolean) => {
       const cost = costNanoUsd(tokens, servedBy ? prices.priceOf(targetName(servedBy)) : undefined);
+      // The request log and metrics report cost in US dollars.
+      ctx.record.cost = cost / 1e9;
       const actualTokens = tokens.inputTokens + tokens.outputTokens;
       const deltas = metered
         ? planned.map((c, i) => ({ counter: c.counter, amount: reservedAmount(c, actualTokens, cost) - (charges[i] as Charge).amount }))
