@@ -24,6 +24,8 @@ export interface RunDirs {
 
 /** A fresh folder under .e2e/ for one scenario. */
 export function makeRunDirs(name: string): RunDirs {
+  // A fresh clone has no .e2e/ yet (it is git-ignored).
+  fs.mkdirSync(path.join(repoRoot, '.e2e'), { recursive: true });
   const root = fs.mkdtempSync(path.join(repoRoot, '.e2e', `${name}-`));
   const dirs: RunDirs = {
     root,
