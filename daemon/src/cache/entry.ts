@@ -1,5 +1,6 @@
 /** A cached response, and its conversion from and back into a canonical event stream. */
 import type { CanonicalEvent, CanonicalResponse, Target } from '../gateway/canonical.js';
+import { ResponseCollector } from '../gateway/collect.js';
 
 export interface CacheEntry {
   /** The exact key of the request that produced it. */
@@ -49,34 +50,15 @@ export async function* replay(response: CanonicalResponse): AsyncGenerator<Canon
  * event — a truncated, failed or abandoned stream never does, and is never cached.
  */
 export async function* capture(events: AsyncIterable<CanonicalEvent>, onComplete: (response: CanonicalResponse) => void): AsyncGenerator<CanonicalEvent> {
-  const content: CanonicalResponse['content'] = [];
-  const calls = new Map<number, { type: 'tool_call'; id: string; name: string; arguments: string }>();
+  const collector = new ResponseCollector();
   let finished = false;
   for await (const e of events) {
-    switch (e.type) {
-      case 'text': {
-        const last = content.at(-1);
-        if (last?.type === 'text') last.text += e.text;
-        else content.push({ type: 'text', text: e.text });
-        break;
-      }
-      case 'tool_call_start': {
-        const call = { type: 'tool_call' as const, id: e.id, name: e.name, arguments: '' };
-        calls.set(e.index, call);
-        content.push(call);
-        break;
-      }
-      case 'tool_call_delta': {
-        const call = calls.get(e.index);
-        if (call) call.arguments += e.arguments;
-        break;
-      }
-      case 'finish':
-        // Stored at once: a consumer that has what it needs (collect() for a non-streaming reply) may stop
-        // reading right after this event, and the code after the loop would never run.
-        if (!finished) onComplete({ content, finishReason: e.reason, usage: e.usage, ...(e.stopSequence !== undefined && { stopSequence: e.stopSequence }) });
-        finished = true;
-        break;
+    const done = finished ? undefined : collector.add(e);
+    // Stored at once: a consumer that has what it needs (collect() for a non-streaming reply) may stop
+    // reading right after this event, and the code after the loop would never run.
+    if (done) {
+      finished = true;
+      onComplete(done);
     }
     yield e;
   }

@@ -1,32 +1,42 @@
 import type { CanonicalEvent, CanonicalResponse } from './canonical.js';
 import { UpstreamError } from '../errors.js';
 
-/** Collects a canonical event stream into one response (the non-streaming reply is a collected stream). */
-export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<CanonicalResponse> {
-  const content: CanonicalResponse['content'] = [];
-  const calls = new Map<number, { type: 'tool_call'; id: string; name: string; arguments: string }>();
-  for await (const e of events) {
+/** Builds a response from canonical events, one at a time; `add` returns it at the `finish` event. */
+export class ResponseCollector {
+  private readonly content: CanonicalResponse['content'] = [];
+  private readonly calls = new Map<number, { type: 'tool_call'; id: string; name: string; arguments: string }>();
+
+  add(e: CanonicalEvent): CanonicalResponse | undefined {
     switch (e.type) {
       case 'text': {
-        const last = content.at(-1);
+        const last = this.content.at(-1);
         if (last?.type === 'text') last.text += e.text;
-        else content.push({ type: 'text', text: e.text });
-        break;
+        else this.content.push({ type: 'text', text: e.text });
+        return undefined;
       }
       case 'tool_call_start': {
         const call = { type: 'tool_call' as const, id: e.id, name: e.name, arguments: '' };
-        calls.set(e.index, call);
-        content.push(call);
-        break;
+        this.calls.set(e.index, call);
+        this.content.push(call);
+        return undefined;
       }
       case 'tool_call_delta': {
-        const call = calls.get(e.index);
+        const call = this.calls.get(e.index);
         if (call) call.arguments += e.arguments;
-        break;
+        return undefined;
       }
       case 'finish':
-        return { content, finishReason: e.reason, usage: e.usage, ...(e.stopSequence !== undefined && { stopSequence: e.stopSequence }) };
+        return { content: this.content, finishReason: e.reason, usage: e.usage, ...(e.stopSequence !== undefined && { stopSequence: e.stopSequence }) };
     }
+  }
+}
+
+/** Collects a canonical event stream into one response (the non-streaming reply is a collected stream). */
+export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<CanonicalResponse> {
+  const collector = new ResponseCollector();
+  for await (const e of events) {
+    const done = collector.add(e);
+    if (done) return done;
   }
   throw new UpstreamError('The upstream stream ended without finishing: the answer was truncated.', undefined, 'upstream_truncated');
 }
