@@ -11,13 +11,14 @@ import * as observability from './observability.js';
 import * as limits from './limits.js';
 import * as cacheLatency from './cacheLatency.js';
 import * as cacheQuality from './cacheQuality.js';
+import * as perf from './perf.js';
 
 interface Benchmark {
   name: string;
   run(argv: string[]): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [overhead, observability, limits, cacheLatency, cacheQuality];
+const benchmarks: Benchmark[] = [overhead, observability, limits, cacheLatency, cacheQuality, perf];
 
 async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, '..');
