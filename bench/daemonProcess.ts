@@ -30,6 +30,8 @@ export interface StartDaemonOptions {
   readyTimeoutMs?: number;
   /** How often /health is polled while starting; default 50 ms (the start-up benchmark uses less). */
   pollMs?: number;
+  /** Node flags before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /** True when `npm run build` has produced the daemon's CLI. */
@@ -53,7 +55,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonUnder
   const port = await freePort();
   const masterKey = `sb-bench-${process.pid}-${Date.now()}`;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [DAEMON_CLI, 'serve', '--port', String(port)], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), DAEMON_CLI, 'serve', '--port', String(port)], {
     env: { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_MASTER_KEY: masterKey, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

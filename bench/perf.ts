@@ -42,11 +42,11 @@ interface Options {
   skip: Set<string>;
 }
 
-const ALL_ON_YAML =
+export const ALL_ON_YAML =
   'cache: { enabled: true }\n' +
   'limits: { key: { rpm: 100000000, tpm: 100000000000 } }\n' +
   'budgets: { key: { day: { tokens: 100000000000, usd: 100000000 } } }\n';
-const MINIMUM_YAML = 'observability: { enabled: false }\n';
+export const MINIMUM_YAML = 'observability: { enabled: false }\n';
 
 type Metrics = Record<string, number>;
 /** label → metric → one value per round */
@@ -187,6 +187,11 @@ async function startup(upstream: UpstreamProcess, dir: string, log: (s: string) 
       await l.stop();
     }
   }
+  // Idle memory of a daemon with no switchboard.yaml at all (the cache is off by default).
+  const plain = await startSwitchboard(upstream, dir, 'plain', '');
+  await new Promise((r) => setTimeout(r, 1000));
+  log(`idle RSS with no switchboard.yaml (defaults, cache off): ${rssMB(plain.child.pid!).toFixed(1)} MB`);
+  await plain.stop();
   log(`start-up: switchboard ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
   const mmm = (xs: number[]) => [fmt(Math.min(...xs), 0), fmt(median(xs), 0), fmt(Math.max(...xs), 0)];
   const out = [['switchboard, all on: spawn → /health 200', ...mmm(times)]];

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { STREAM_MARKER } from './upstreamProcess.js';
 
 export interface Target {
   label: string;
@@ -46,7 +47,7 @@ export function requestBody(model: string, n: number, stream: boolean): string {
   const w = (k: number) => WORDS[Math.floor(n / 50 ** k) % 50]!;
   return JSON.stringify({
     model,
-    messages: [{ role: 'user', content: `Tell the benchmark about the ${w(0)} ${w(1)} and the ${w(2)}` }],
+    messages: [{ role: 'user', content: `Tell the benchmark about the ${w(0)} ${w(1)} and the ${w(2)}${stream ? ` ${STREAM_MARKER}` : ''}` }],
     max_tokens: 64,
     temperature: 0,
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),

@@ -10,6 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { startFakeOpenAI } from '../../test/fakes/fakeOpenAI.js';
 
 export const UPSTREAM_KEY = 'sk-bench-upstream';
+/** In the prompt of requests whose client asked for a stream (see load.ts): only those get `chunkDelayMs`. */
+export const STREAM_MARKER = '(streamed)';
+const STREAM_MARK = /\(streamed\)/;
 
 export interface UpstreamProcess {
   /** `http://127.0.0.1:PORT/v1` */
@@ -51,7 +54,12 @@ export async function startUpstreamProcess(timing: UpstreamTiming): Promise<Upst
 
 async function main(): Promise<void> {
   const [delayMs, chunkDelayMs] = process.argv.slice(2).map(Number);
-  const fake = await startFakeOpenAI({ apiKey: UPSTREAM_KEY, defaultBehaviour: { delayHeadersMs: delayMs, chunkDelayMs } });
+  // Gateways may ask the upstream for a stream when their client did not (Switchboard always streams), so the
+  // delay between deltas is keyed on the client's request — marked in the prompt, which every gateway passes on.
+  const fake = await startFakeOpenAI({
+    apiKey: UPSTREAM_KEY,
+    defaultBehaviour: (req) => ({ delayHeadersMs: delayMs, chunkDelayMs: STREAM_MARK.test(req.rawBody) ? chunkDelayMs : 0 }),
+  });
   // The fake records every request for tests; a soak of 200,000 would make that record the memory hog.
   setInterval(() => fake.requests.splice(0), 1000).unref();
   process.on('SIGTERM', () => void fake.close().then(() => process.exit(0)));
