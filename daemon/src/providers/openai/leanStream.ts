@@ -1,0 +1,122 @@
+/**
+ * The OpenAI tier's streaming call without the SDK's fetch: one keep-alive undici Pool per upstream and a small
+ * SSE reader. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
+ * (WHATWG fetch, web streams, its SSE decoder, per-request header building and debug formatting); this path does
+ * the same HTTP exchange for a fraction of that (figures in the README's Performance section).
+ *
+ * Behaviour is the SDK's, so that everything downstream (sdkErrors.ts, routing) sees the same thing: failures are
+ * the SDK's own error classes (APIError.generate for an HTTP status with the parsed error body and headers,
+ * APIConnectionError, APIConnectionTimeoutError when no response headers came within the timeout), the stream
+ * stops at `[DONE]`, and a `data: {"error": …}` frame throws an APIError as the SDK's Stream does.
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { errors as undiciErrors, Pool } from 'undici';
+
+export interface LeanStreamOptions {
+  apiKey: string;
+  /** `OpenAI-Organization` / `OpenAI-Project`, as the SDK sends them when configured. */
+  organization?: string | null;
+  project?: string | null;
+  /** e.g. `https://api.openai.com/v1` */
+  baseURL: string;
+  /** Longest wait for the response headers (the SDK's `timeout` covers the same span). */
+  timeoutMs: number;
+}
+
+export interface LeanStreamClient {
+  stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk>;
+  close(): Promise<void>;
+}
+
+export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClient {
+  const base = new URL(opts.baseURL.endsWith('/') ? opts.baseURL : `${opts.baseURL}/`);
+  const path = `${base.pathname}chat/completions${base.search}`;
+  // No connection cap: the gateway's own limits decide concurrency; idle sockets are reused, not re-opened.
+  const pool = new Pool(base.origin, { keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: 300_000 });
+  const headers: Record<string, string> = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
+  if (opts.organization) headers['openai-organization'] = opts.organization;
+  if (opts.project) headers['openai-project'] = opts.project;
+
+  async function* stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk> {
+    let res;
+    try {
+      res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(params), signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      if (e instanceof undiciErrors.HeadersTimeoutError) throw new APIConnectionTimeoutError();
+      throw new APIConnectionError({ cause: e as Error });
+    }
+    const responseHeaders = toHeaders(res.headers);
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      const text = await res.body.text().catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      const json = safeJson(text);
+      throw APIError.generate(res.statusCode, json, json ? undefined : text, responseHeaders);
+    }
+    let done = false;
+    try {
+      for await (const data of sseData(res.body as AsyncIterable<Buffer>)) {
+        // As the SDK does: after [DONE] the rest is read (so the connection is reused) and ignored.
+        if (done || (done = data.startsWith('[DONE]'))) continue;
+        const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
+        if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, responseHeaders);
+        yield chunk;
+      }
+    } finally {
+      // A consumer that stops early (or an error) must not leave the socket mid-body: destroy it.
+      if (!res.body.readableEnded) res.body.destroy();
+    }
+  }
+
+  // Called after the listeners drained (or gave up on) their streams: whatever is still open is cut, never waited on.
+  return { stream, close: () => pool.destroy() };
+}
+
+/** The `data` of each server-sent event (multi-line data joined by \n), per the SSE spec; comments skipped. */
+export async function* sseData(body: AsyncIterable<Buffer>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  for await (const bytes of body) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let start = 0;
+    for (;;) {
+      const nl = buffer.indexOf('\n', start);
+      const cr = buffer.indexOf('\r', start);
+      const end = nl < 0 ? cr : cr < 0 ? nl : Math.min(nl, cr);
+      if (end < 0) break;
+      // A \r at the very end of the buffer may be the first half of \r\n: wait for more.
+      if (end === cr && end === buffer.length - 1) break;
+      const line = buffer.slice(start, end);
+      start = end + (buffer[end] === '\r' && buffer[end + 1] === '\n' ? 2 : 1);
+      if (line === '') {
+        if (data.length) yield data.join('\n');
+        data = [];
+      } else if (line.startsWith('data:')) {
+        data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      }
+      // Other fields (event:, id:, retry:) and comments (:) are not used by chat completions.
+    }
+    buffer = buffer.slice(start);
+  }
+  buffer += decoder.decode();
+  if (buffer.startsWith('data:')) data.push(buffer.charCodeAt(5) === 32 ? buffer.slice(6) : buffer.slice(5));
+  if (data.length) yield data.join('\n');
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const h = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) h.append(name, v);
+    else if (value !== undefined) h.append(name, value);
+  }
+  return h;
+}
+
+function safeJson(text: string): object | undefined {
+  try {
+    return JSON.parse(text) as object;
+  } catch {
+    return undefined;
+  }
+}
