@@ -11,7 +11,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { errors as undiciErrors, Pool } from 'undici';
+import type { Pool } from 'undici';
 
 export interface LeanStreamOptions {
   apiKey: string;
@@ -32,19 +32,26 @@ export interface LeanStreamClient {
 export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClient {
   const base = new URL(opts.baseURL.endsWith('/') ? opts.baseURL : `${opts.baseURL}/`);
   const path = `${base.pathname}chat/completions${base.search}`;
-  // No connection cap: the gateway's own limits decide concurrency; idle sockets are reused, not re-opened.
-  const pool = new Pool(base.origin, { keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: 300_000 });
+  // Loaded on the first request, not at start-up: evaluating undici takes ~85 ms, the daemon is ready in less.
+  let undici: Promise<{ pool: Pool; HeadersTimeoutError: abstract new (...args: never[]) => Error }> | undefined;
+  const load = () =>
+    (undici ??= import('undici').then((u) => ({
+      // No connection cap: the gateway's own limits decide concurrency; idle sockets are reused, not re-opened.
+      pool: new u.Pool(base.origin, { keepAliveTimeout: 30_000, headersTimeout: opts.timeoutMs, bodyTimeout: 300_000 }),
+      HeadersTimeoutError: u.errors.HeadersTimeoutError,
+    })));
   const headers: Record<string, string> = { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
   if (opts.organization) headers['openai-organization'] = opts.organization;
   if (opts.project) headers['openai-project'] = opts.project;
 
   async function* stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk> {
+    const { pool, HeadersTimeoutError } = await load();
     let res;
     try {
       res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(params), signal });
     } catch (e) {
       if (signal.aborted) throw e;
-      if (e instanceof undiciErrors.HeadersTimeoutError) throw new APIConnectionTimeoutError();
+      if (e instanceof HeadersTimeoutError) throw new APIConnectionTimeoutError();
       throw new APIConnectionError({ cause: e as Error });
     }
     const responseHeaders = toHeaders(res.headers);
@@ -69,7 +76,7 @@ export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClien
   }
 
   // Called after the listeners drained (or gave up on) their streams: whatever is still open is cut, never waited on.
-  return { stream, close: () => pool.destroy() };
+  return { stream, close: async () => (undici ? (await undici).pool.destroy() : undefined) };
 }
 
 /** The `data` of each server-sent event (multi-line data joined by \n), per the SSE spec; comments skipped. */
