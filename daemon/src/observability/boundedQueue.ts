@@ -44,7 +44,12 @@ export class BoundedQueue<T> {
   }
 
   private drain(): Promise<void> {
-    this.draining ??= (async () => {
+    if (this.draining) return this.draining;
+    // Nothing to write: no drain is started. (An async body that finished synchronously would clear
+    // `draining` in its finally before the assignment below, leaving a settled promise there for good, and
+    // flush() would spin on it forever.)
+    if (this.items.length === 0) return Promise.resolve();
+    const run = (async () => {
       try {
         while (this.items.length > 0) {
           const batch = this.items;
@@ -59,6 +64,7 @@ export class BoundedQueue<T> {
         this.draining = undefined;
       }
     })();
-    return this.draining;
+    this.draining = run;
+    return run;
   }
 }
