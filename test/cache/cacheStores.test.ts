@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fakeOpenAI.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startServe, stopServe, until, type ServeProcess } from '../helpers/http.js';
-import { cacheYaml, chat, waitForEmbedder } from './helpers.js';
+import { admin, cacheYaml, chat, waitForEmbedder } from './helpers.js';
 
 const KEY = 'sb-test-cache-stores';
 
@@ -121,12 +121,18 @@ describe('cache stores', function () {
     it('a semantic entry written by one replica is found by the other within a second', async () => {
       assert.equal((await chat(a, 'What is the speed of light in vacuum?')).cache, 'miss');
       const written = Date.now();
-      let r = await chat(b, 'What is the speed of light in a vacuum');
-      while (r.cache !== 'semantic-hit' && Date.now() - written < 1000) {
+      // Watch replica b through its read-only admin view: a chat that missed would store b's own entry and
+      // turn every later probe into an exact hit, hiding whether a's entry ever arrived.
+      const probe = `/switchboard/v1/cache/entries?prompt=${encodeURIComponent('What is the speed of light in vacuum?')}`;
+      let seen = (await admin(b, probe)).json.entries.length;
+      while (seen === 0 && Date.now() - written < 1000) {
         await new Promise((res) => setTimeout(res, 20));
-        r = await chat(b, 'What is the speed of light in a vacuum');
+        seen = (await admin(b, probe)).json.entries.length;
       }
-      assert.equal(r.cache, 'semantic-hit', `not shared within a second: ${r.cache}`);
+      const arrivedMs = Date.now() - written;
+      assert.ok(seen > 0, `not shared within a second (${arrivedMs} ms)`);
+      const r = await chat(b, 'What is the speed of light in a vacuum');
+      assert.equal(r.cache, 'semantic-hit');
       assert.equal(r.text, 'echo: What is the speed of light in vacuum?');
       assert.equal(upstream.requests.length, 1, 'replica b never called the upstream');
     });
