@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { DaemonManager } from '../daemon/lifecycle.js';
 import { describeError } from '../playground/chatRun.js';
-import { dashboardHtml } from './html.js';
+import { webviewHtml } from '../webviewHtml.js';
 import {
   DataNotification,
   ErrorNotification,
@@ -52,7 +52,7 @@ export class DashboardPanel implements vscode.Disposable {
     bundleRoot: vscode.Uri,
     private readonly daemon: DaemonManager,
   ) {
-    panel.webview.html = dashboardHtml(panel.webview, bundleRoot, vscode.Uri.joinPath);
+    panel.webview.html = webviewHtml(panel.webview, bundleRoot, vscode.Uri.joinPath, { title: 'Switchboard Dashboard', dataImages: true });
     this.on(ReadyCommand, (p) => {
       this.window = p.window;
       this.schedule(0);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { DaemonManager, DaemonSnapshot } from '../daemon/lifecycle.js';
 import { describeError, runChat, RunError } from './chatRun.js';
-import { playgroundHtml } from './html.js';
+import { webviewHtml } from '../webviewHtml.js';
 import {
   DaemonStateNotification,
   ModelsNotification,
@@ -52,7 +52,7 @@ export class PlaygroundPanel implements vscode.Disposable {
     bundleRoot: vscode.Uri,
     private readonly daemon: DaemonManager,
   ) {
-    panel.webview.html = playgroundHtml(panel.webview, bundleRoot, vscode.Uri.joinPath);
+    panel.webview.html = webviewHtml(panel.webview, bundleRoot, vscode.Uri.joinPath, { title: 'Switchboard Playground' });
     this.on(ReadyCommand, () => this.onReady());
     this.on(RefreshModelsCommand, () => this.sendModels());
     this.on(StartDaemonCommand, () => this.startDaemon());

@@ -1,8 +1,18 @@
-/** The playground's HTML shell: strict CSP, one nonce'd script, resources only from the bundle folder. */
+/**
+ * The HTML shell of every Switchboard webview: a strict CSP (`default-src 'none'`), one nonce'd script, and
+ * resources only from the panel's bundle folder (its `localResourceRoots`).
+ */
 import { randomBytes } from 'node:crypto';
 import type * as vscode from 'vscode';
 
-export function playgroundHtml(webview: vscode.Webview, bundleRoot: vscode.Uri, joinPath: typeof vscode.Uri.joinPath): string {
+export interface WebviewShell {
+  /** "Switchboard Playground" — the document title and the landmark's label. */
+  title: string;
+  /** Allow `data:` images (the dashboard's charts export through canvas data URLs). */
+  dataImages?: boolean;
+}
+
+export function webviewHtml(webview: vscode.Webview, bundleRoot: vscode.Uri, joinPath: typeof vscode.Uri.joinPath, shell: WebviewShell): string {
   const nonce = randomBytes(18).toString('base64url');
   const script = webview.asWebviewUri(joinPath(bundleRoot, 'main.js'));
   const style = webview.asWebviewUri(joinPath(bundleRoot, 'main.css'));
@@ -10,7 +20,7 @@ export function playgroundHtml(webview: vscode.Webview, bundleRoot: vscode.Uri, 
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}${shell.dataImages ? ' data:' : ''}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
@@ -20,10 +30,10 @@ export function playgroundHtml(webview: vscode.Webview, bundleRoot: vscode.Uri, 
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${style}">
-  <title>Switchboard Playground</title>
+  <title>${shell.title}</title>
 </head>
 <body>
-  <main id="app" aria-label="Switchboard Playground"></main>
+  <main id="app" aria-label="${shell.title}"></main>
   <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
