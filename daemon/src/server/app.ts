@@ -114,8 +114,9 @@ export function createApp(opts: AppOptions) {
       failure = e;
       fail(ctx, e);
     } finally {
+      // The request log records every request; without it (observability off) an access line at debug level.
       if (opts.onRequestEnd) opts.onRequestEnd(ctx, failure);
-      else log.info('request', {
+      else log.debug('request', {
         id: requestId,
         via,
         method: req.method,
