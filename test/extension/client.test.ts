@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DaemonClient, DaemonHttpError, DaemonProtocolError, DaemonUnreachableError } from '../../extension/src/daemon/client.js';
-import type { ChatChunk } from '../../extension/src/daemon/chatWire.js';
+import type { OpenAIChatChunk as ChatChunk } from '../../daemon/src/protocol/openai.js';
 
 const health = {
   status: 'ok',

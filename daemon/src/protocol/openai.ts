@@ -87,3 +87,33 @@ export const OpenAIChatRequestSchema = z
   })
   .loose();
 export type OpenAIChatRequest = z.infer<typeof OpenAIChatRequestSchema>;
+
+/**
+ * A streamed chat chunk as the OpenAI door sends it, read by the extension's client. Loose: clients must
+ * tolerate fields they do not know, so only what they use is checked.
+ */
+export const OpenAIChatChunkSchema = z
+  .object({
+    id: z.string().optional(),
+    model: z.string().optional(),
+    choices: z
+      .array(
+        z
+          .object({
+            index: z.number().optional(),
+            delta: z.object({ content: z.string().nullish() }).loose().nullish(),
+            finish_reason: z.string().nullish(),
+          })
+          .loose(),
+      )
+      .default([]),
+    usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }).loose().nullish(),
+  })
+  .loose();
+export type OpenAIChatChunk = z.infer<typeof OpenAIChatChunkSchema>;
+
+/** The OpenAI door's error body (`{ error: { message, type, code } }`), also sent as an in-stream error frame. */
+export const OpenAIErrorEnvelopeSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }).loose(),
+});
+export type OpenAIErrorEnvelope = z.infer<typeof OpenAIErrorEnvelopeSchema>;

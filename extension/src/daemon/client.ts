@@ -12,9 +12,13 @@ import {
   type HealthResponse,
   type ModelList,
 } from '../../../daemon/src/protocol/switchboard.js';
-import type { OpenAIChatRequest } from '../../../daemon/src/protocol/openai.js';
 import { LogQueryResponseSchema, OBSERVABILITY_PATHS, SummarySchema, type LogQueryResponse, type Summary, type SummaryWindow } from '../../../daemon/src/protocol/observability.js';
-import { ChatChunkSchema, ErrorEnvelopeSchema, type ChatChunk } from './chatWire.js';
+import {
+  OpenAIChatChunkSchema as ChatChunkSchema,
+  OpenAIErrorEnvelopeSchema as ErrorEnvelopeSchema,
+  type OpenAIChatChunk as ChatChunk,
+  type OpenAIChatRequest,
+} from '../../../daemon/src/protocol/openai.js';
 
 /** The socket is missing or nobody listens on it. */
 export class DaemonUnreachableError extends Error {
