@@ -1,38 +1,15 @@
 /**
  * Every message between the playground webview and the extension host. Imported by both sides; the webview
- * bundle must stay free of `vscode` and Node imports, so this file imports nothing.
+ * bundle must stay free of `vscode` and Node imports, so this file imports only ../ipc.js (which imports nothing).
  *
  * Commands go webview → host, notifications host → webview. Each message type is a value with a `method`
  * (`playground/<path>`) and an `.is()` guard, so handlers are bound by message, not by string.
  */
+import { ipcScope } from '../ipc.js';
 
-export interface IpcMessage<Params = unknown> {
-  method: string;
-  params: Params;
-}
+export type { IpcCommand, IpcMessage, IpcNotification } from '../ipc.js';
 
-abstract class IpcType<Params> {
-  readonly method: string;
-  constructor(path: string) {
-    this.method = `playground/${path}`;
-  }
-  is(message: unknown): message is IpcMessage<Params> {
-    return typeof message === 'object' && message !== null && (message as IpcMessage).method === this.method;
-  }
-  create(params: Params): IpcMessage<Params> {
-    return { method: this.method, params };
-  }
-}
-
-/** Webview → host. */
-export class IpcCommand<Params> extends IpcType<Params> {
-  readonly direction = 'toHost' as const;
-}
-
-/** Host → webview. */
-export class IpcNotification<Params> extends IpcType<Params> {
-  readonly direction = 'toWebview' as const;
-}
+const { command, notification } = ipcScope('playground');
 
 // ---- shared shapes -------------------------------------------------------------------------------------
 
@@ -63,9 +40,9 @@ export interface RunMetrics {
 // ---- commands (webview → host) ---------------------------------------------------------------------
 
 /** The webview has loaded and wants the current state. */
-export const ReadyCommand = new IpcCommand<Record<string, never>>('ready');
-export const RefreshModelsCommand = new IpcCommand<Record<string, never>>('models/refresh');
-export const StartDaemonCommand = new IpcCommand<Record<string, never>>('daemon/start');
+export const ReadyCommand = command<Record<string, never>>('ready');
+export const RefreshModelsCommand = command<Record<string, never>>('models/refresh');
+export const StartDaemonCommand = command<Record<string, never>>('daemon/start');
 export interface SendParams {
   runId: string;
   model: string;
@@ -74,8 +51,8 @@ export interface SendParams {
   /** Upper bound on generated tokens (max_tokens). */
   maxTokens?: number;
 }
-export const SendCommand = new IpcCommand<SendParams>('run/send');
-export const StopCommand = new IpcCommand<{ runId: string }>('run/stop');
+export const SendCommand = command<SendParams>('run/send');
+export const StopCommand = command<{ runId: string }>('run/stop');
 
 // ---- notifications (host → webview) -----------------------------------------------------------------
 
@@ -84,16 +61,16 @@ export interface DaemonStateParams {
   /** Plain words: why it is stopped, which tiers are up. */
   detail: string;
 }
-export const DaemonStateNotification = new IpcNotification<DaemonStateParams>('daemon/state');
+export const DaemonStateNotification = notification<DaemonStateParams>('daemon/state');
 
 export interface ModelsParams {
   models: ModelOption[];
   /** Why the list is empty, in plain words. */
   error?: string;
 }
-export const ModelsNotification = new IpcNotification<ModelsParams>('models');
+export const ModelsNotification = notification<ModelsParams>('models');
 
-export const RunStartedNotification = new IpcNotification<{ runId: string; provider?: string; model?: string }>('run/started');
-export const RunDeltaNotification = new IpcNotification<{ runId: string; text: string }>('run/delta');
-export const RunFinishedNotification = new IpcNotification<{ runId: string; metrics: RunMetrics }>('run/finished');
-export const RunFailedNotification = new IpcNotification<{ runId: string; message: string; metrics: RunMetrics }>('run/failed');
+export const RunStartedNotification = notification<{ runId: string; provider?: string; model?: string }>('run/started');
+export const RunDeltaNotification = notification<{ runId: string; text: string }>('run/delta');
+export const RunFinishedNotification = notification<{ runId: string; metrics: RunMetrics }>('run/finished');
+export const RunFailedNotification = notification<{ runId: string; message: string; metrics: RunMetrics }>('run/failed');
