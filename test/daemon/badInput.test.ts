@@ -370,7 +370,8 @@ describe('bad input and upstream failures (real daemon)', function () {
     });
 
     it('the same failures on a non-streaming request → 502 in the door shape', async () => {
-      openai.script({ text: 'one two three', streamError: { afterChunks: 1 } });
+      // A whole answer is asked for (no stream): its equivalent of an error event is a 200 carrying an error object.
+      openai.script({ rawResponse: { body: '{"error":{"message":"boom","type":"server_error"}}' } });
       assertOpenAIError(await chat({ model: 'openai/gpt-4o-mini', messages: user() }), 502);
       openai.script({ text: 'one two three', cutAfterChunks: 1 });
       assertOpenAIError(await chat({ model: 'openai/gpt-4o-mini', messages: user() }), 502);

@@ -10,8 +10,11 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fakeOpenAI.js';
 import type { OpenAIBehaviour } from '../fakes/fakeOpenAI.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 
+// \`upstreamStreaming: always\`: non-streaming callers are served from upstream streams too, so that the first-token
+// and idle timeouts apply to them (the default, \`as-client\`, is tested at the end of this file).
 const CONFIG = `
 resilience:
+  upstreamStreaming: always
   retry: { attempts: 1, baseDelayMs: 20, maxDelayMs: 400 }
   timeouts: { firstTokenMs: 600, idleMs: 400, totalMs: 5000 }
   circuitBreaker: { windowMs: 3000, minRequests: 20, errorRate: 0.05, cooldownMs: 700, halfOpenProbes: 2 }
@@ -274,4 +277,96 @@ describe('routing: faults (real daemon, fake upstreams, real time)', function ()
       assert.equal(r.headers.get('x-switchboard-provider'), 'openai', 'traffic is back on the primary');
     });
   });
+});
+
+describe('routing: whole answers for non-streaming callers (upstreamStreaming: as-client, the default)', function () {
+  this.timeout(60_000);
+  let openai: FakeOpenAI;
+  let anthropic: FakeAnthropic;
+  let daemon: TestDaemon;
+  let client: OpenAI;
+
+  before(async () => {
+    openai = await startFakeOpenAI();
+    anthropic = await startFakeAnthropic();
+    daemon = await spawnDaemon({
+      configYaml: `
+resilience:
+  retry: { attempts: 0 }
+  timeouts: { firstTokenMs: 300, idleMs: 300, totalMs: 1500 }
+routes:
+  chat:
+    targets: [openai/gpt-4o-mini, anthropic/claude-haiku-4-5]
+`,
+      env: { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.url, ANTHROPIC_API_KEY: anthropic.apiKey, ANTHROPIC_BASE_URL: anthropic.url },
+    });
+    client = new OpenAI({ baseURL: daemon.openaiURL, apiKey: daemon.key, maxRetries: 0, timeout: 20_000 });
+  });
+  after(async () => {
+    await daemon?.stop();
+    await openai?.close();
+    await anthropic?.close();
+  });
+  beforeEach(() => {
+    openai.reset();
+    anthropic.reset();
+  });
+
+  const ask = async () => {
+    const started = performance.now();
+    const { data, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello world' }] }).withResponse();
+    return { data, headers: response.headers, ms: performance.now() - started };
+  };
+
+  it('asks the provider for a whole answer when the caller did not ask for a stream, and streams when it did', async () => {
+    const r = await ask();
+    assert.equal(r.data.choices[0]?.message.content, 'echo: hello world');
+    assert.equal(r.data.choices[0]?.finish_reason, 'stop');
+    assert.ok(r.data.usage && r.data.usage.completion_tokens > 0);
+    const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello world' }], stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'echo: hello world');
+    assert.equal(openai.requests.length, 2);
+    assert.equal(openai.requests[0]!.body.stream, undefined, 'whole answer asked for');
+    assert.equal(openai.requests[1]!.body.stream, true);
+  });
+
+  it('round-trips a tool call in a whole answer', async () => {
+    openai.script({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
+    const { data } = await client.chat.completions
+      .create({ model: 'chat', messages: [{ role: 'user', content: 'weather?' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] })
+      .withResponse();
+    const call = data.choices[0]?.message.tool_calls?.[0];
+    assert.equal(data.choices[0]?.finish_reason, 'tool_calls');
+    assert.equal(call?.type === 'function' && call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call?.type === 'function' ? call.function.arguments : '{}'), { city: 'Oslo' });
+  });
+
+  it('a whole answer slower than the first-token limit is still served (only the total timeout applies)', async () => {
+    openai.script({ delayHeadersMs: 700 });
+    const r = await ask();
+    assert.equal(r.headers.get('x-switchboard-provider'), 'openai');
+    assert.equal(r.headers.get('x-switchboard-attempts'), '1');
+    assert.ok(r.ms >= 700, `took ${r.ms} ms`);
+  });
+
+  const faults: [string, OpenAIBehaviour][] = [
+    ['no headers within the total timeout', { delayHeadersMs: 5000 }],
+    ['headers, then no body', { stallAfterChunks: 0 }],
+    ['connection cut', { cutAfterChunks: 0 }],
+    ['200 with a body that is not a completion', { rawResponse: { body: '{"object":"list","data":[]}' } }],
+    ['200 with an error object', { rawResponse: { body: '{"error":{"message":"The server is overloaded","type":"server_error"}}' } }],
+    ['200 with a torn body', { rawResponse: { body: '{"id":"chatcmpl-1","choices":[{"mess' } }],
+  ];
+  for (const [name, behaviour] of faults) {
+    it(`${name} → a complete answer from the next target`, async () => {
+      openai.script(behaviour);
+      const r = await ask();
+      assert.equal(r.data.choices[0]?.message.content, 'echo: hello world');
+      assert.equal(r.headers.get('x-switchboard-provider'), 'anthropic');
+      assert.equal(r.headers.get('x-switchboard-attempts'), '2');
+      assert.ok(r.ms < 3000, `took ${r.ms} ms`);
+    });
+  }
 });

@@ -40,3 +40,21 @@ export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<Ca
   }
   throw new UpstreamError('The upstream stream ended without finishing: the answer was truncated.', undefined, 'upstream_truncated');
 }
+
+/**
+ * A whole answer as the events a stream of it would have carried (the inverse of `collect`): one event per
+ * text part and per tool call, so that everything after the provider treats both shapes alike.
+ */
+export async function* eventsOf(answer: Promise<CanonicalResponse>): AsyncGenerator<CanonicalEvent> {
+  const r = await answer;
+  let index = 0;
+  for (const part of r.content) {
+    if (part.type === 'text') yield { type: 'text', text: part.text };
+    else {
+      yield { type: 'tool_call_start', index, id: part.id, name: part.name };
+      if (part.arguments) yield { type: 'tool_call_delta', index, arguments: part.arguments };
+      index++;
+    }
+  }
+  yield { type: 'finish', reason: r.finishReason, usage: r.usage, ...(r.stopSequence !== undefined && { stopSequence: r.stopSequence }) };
+}

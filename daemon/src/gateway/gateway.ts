@@ -44,7 +44,7 @@ export class Gateway {
     this.breakers = new CircuitBreakers(config.resilience.circuitBreaker, clock, (target, from, to, why) =>
       log[to === 'open' ? 'warn' : 'info']('circuit state changed', { target, from, to, why }),
     );
-    this.engine = new RoutingEngine({ providers, breakers: this.breakers, clock, random: opts.random, log, deadlineMs: config.resilience.deadlineMs });
+    this.engine = new RoutingEngine({ providers, breakers: this.breakers, clock, random: opts.random, log, deadlineMs: config.resilience.deadlineMs, upstreamStreaming: config.resilience.upstreamStreaming });
     this.resolveContext = {
       aliases: config.aliases,
       tier: (id) => this.providers.get(id)?.status(),

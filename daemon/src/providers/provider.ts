@@ -1,4 +1,4 @@
-import type { CanonicalEvent, CanonicalRequest } from '../gateway/canonical.js';
+import type { CanonicalEvent, CanonicalRequest, CanonicalResponse } from '../gateway/canonical.js';
 
 export interface ProviderCall {
   request: CanonicalRequest;
@@ -28,6 +28,11 @@ export interface Provider {
   readonly id: string;
   status(): TierStatus;
   stream(call: ProviderCall): AsyncIterable<CanonicalEvent>;
+  /**
+   * The whole answer in one upstream response, for callers that did not ask for a stream: one body to parse
+   * instead of dozens of events. Optional: without it the gateway collects `stream`. Throws as `stream` does.
+   */
+  complete?(call: ProviderCall): Promise<CanonicalResponse>;
   /**
    * Tokens `text` takes for `model` with the provider's own tokenizer (rate limits and budgets count before
    * the call). Optional: without it the gateway uses its own tokenizer or estimate for the provider.

@@ -66,6 +66,12 @@ export const ResilienceSchema = z
     retry: RetrySchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
     deadlineMs: z.number().int().positive().default(600_000).describe('Overall time for one request, retries and fallbacks included.'),
+    upstreamStreaming: z
+      .enum(['as-client', 'always'])
+      .default('as-client')
+      .describe(
+        'as-client: a caller that did not ask for a stream gets the provider\'s whole answer in one response (cheaper; only timeouts.totalMs applies to it). always: stream from the provider even then, so that firstTokenMs and idleMs catch a stalled upstream early.',
+      ),
     circuitBreaker: z
       .object({
         windowMs: z.number().int().positive().default(60_000),

@@ -15,6 +15,7 @@ import type { CircuitBreakers } from './circuitBreaker.js';
 import { backoffMs, classifyFailure } from './failure.js';
 import type { Plan, PlannedTarget } from './plan.js';
 import { WatchedStream } from './watchdog.js';
+import { eventsOf } from '../gateway/collect.js';
 
 /** Looks up a stale cached answer for graceful degradation (registered by the cache). */
 export type StaleLookup = (ctx: GatewayContext) => Promise<Served | undefined>;
@@ -26,6 +27,12 @@ export interface EngineOptions {
   random?: () => number;
   log: Logger;
   deadlineMs: number;
+  /**
+   * `as-client`: a caller that did not ask for a stream gets the provider's whole answer in one response
+   * (providers with `complete`); only the total timeout can apply to it. `always`: the provider streams even
+   * then, so that the first-token and idle timeouts catch a stalled upstream early.
+   */
+  upstreamStreaming?: 'as-client' | 'always';
   staleLookup?: StaleLookup;
 }
 
@@ -110,8 +117,12 @@ export class RoutingEngine {
     const controller = new AbortController();
     const signal = AbortSignal.any([ctx.signal, controller.signal]);
     const remaining = Math.max(1, deadline - this.o.clock.now());
-    const limits = { ...pt.timeouts, totalMs: Math.min(pt.timeouts.totalMs ?? remaining, remaining) };
-    const stream = new WatchedStream(provider.stream({ request, model: pt.target.model, signal })[Symbol.asyncIterator](), limits, pt.name, (reason) => controller.abort(reason));
+    const totalMs = Math.min(pt.timeouts.totalMs ?? remaining, remaining);
+    const call = { request, model: pt.target.model, signal };
+    const whole = !ctx.stream && this.o.upstreamStreaming !== 'always' && provider.complete !== undefined;
+    const source = whole ? eventsOf(provider.complete!(call)) : provider.stream(call);
+    const limits = whole ? { totalMs } : { ...pt.timeouts, totalMs };
+    const stream = new WatchedStream(source[Symbol.asyncIterator](), limits, pt.name, (reason) => controller.abort(reason));
     const attempt: Attempt = { target: pt.name, startedAt: Date.now(), outcome: 'pending' };
     ctx.record.attempts.push(attempt);
     const settle = (outcome: string, error?: unknown) => {

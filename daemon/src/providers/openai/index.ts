@@ -1,10 +1,14 @@
-/** The OpenAI tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
+/**
+ * The OpenAI tier. The official SDK resolves the configuration and supplies the error classes; requests go
+ * through the lean client (leanClient.ts). Retries and fallback are the gateway's.
+ */
 import OpenAI from 'openai';
-import type { CanonicalEvent, FinishReason, Usage } from '../../gateway/canonical.js';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { CanonicalEvent, CanonicalResponse, FinishReason, Usage } from '../../gateway/canonical.js';
 import { UpstreamError } from '../../errors.js';
 import type { Provider, ProviderCall, TierStatus } from '../provider.js';
 import { mapSdkError } from '../sdkErrors.js';
-import { createLeanStreamClient } from './leanStream.js';
+import { createLeanClient } from './leanClient.js';
 import { toOpenAIParams } from './translate.js';
 
 export interface OpenAIProviderOptions {
@@ -29,9 +33,9 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     ? new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 60_000 })
     : undefined;
   // The SDK resolves the configuration (base URL, organization, project from the environment); the request
-  // itself goes through the lean path, which costs a fraction of the SDK's fetch (see leanStream.ts).
+  // itself goes through the lean path, which costs a fraction of the SDK's fetch (see leanClient.ts).
   const lean = client && opts.apiKey
-    ? createLeanStreamClient({ apiKey: opts.apiKey, baseURL: client.baseURL, organization: client.organization, project: client.project, timeoutMs: client.timeout })
+    ? createLeanClient({ apiKey: opts.apiKey, baseURL: client.baseURL, organization: client.organization, project: client.project, timeoutMs: client.timeout })
     : undefined;
   const models = opts.models ?? OPENAI_DEFAULT_MODELS;
   return {
@@ -44,19 +48,12 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
       if (!lean) throw new UpstreamError('The OpenAI tier is not configured: set OPENAI_API_KEY.', 503, 'provider_not_configured');
       try {
-        const stream = lean.stream(toOpenAIParams(call.request, call.model), call.signal);
+        const params = { ...toOpenAIParams(call.request, call.model), stream: true as const, stream_options: { include_usage: true } };
         let finish: FinishReason | undefined;
         let usage: Usage = { inputTokens: 0, outputTokens: 0 };
         const started = new Set<number>();
-        for await (const chunk of stream) {
-          if (chunk.usage) {
-            usage = {
-              inputTokens: chunk.usage.prompt_tokens,
-              outputTokens: chunk.usage.completion_tokens,
-              cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? undefined,
-              reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? undefined,
-            };
-          }
+        for await (const chunk of lean.stream(params, call.signal)) {
+          if (chunk.usage) usage = toUsage(chunk.usage);
           const choice = chunk.choices[0];
           if (!choice) continue;
           const delta = choice.delta;
@@ -76,8 +73,41 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         throw mapSdkError(e, 'OpenAI', call.signal, [opts.apiKey]);
       }
     },
+    async complete(call: ProviderCall): Promise<CanonicalResponse> {
+      if (!lean) throw new UpstreamError('The OpenAI tier is not configured: set OPENAI_API_KEY.', 503, 'provider_not_configured');
+      try {
+        return toResponse(await lean.complete(toOpenAIParams(call.request, call.model), call.signal));
+      } catch (e) {
+        throw mapSdkError(e, 'OpenAI', call.signal, [opts.apiKey]);
+      }
+    },
     async close() {
       await lean?.close();
     },
+  };
+}
+
+function toUsage(u: NonNullable<ChatCompletion['usage']>): Usage {
+  return {
+    inputTokens: u.prompt_tokens,
+    outputTokens: u.completion_tokens,
+    cachedInputTokens: u.prompt_tokens_details?.cached_tokens ?? undefined,
+    reasoningTokens: u.completion_tokens_details?.reasoning_tokens ?? undefined,
+  };
+}
+
+function toResponse(completion: ChatCompletion): CanonicalResponse {
+  const choice = completion.choices[0];
+  if (!choice?.finish_reason) throw new UpstreamError('OpenAI answered without a finish_reason: the answer was truncated.', undefined, 'upstream_truncated');
+  const content: CanonicalResponse['content'] = [];
+  const message = choice.message;
+  if (message?.content) content.push({ type: 'text', text: message.content });
+  for (const [i, tc] of (message?.tool_calls ?? []).entries()) {
+    if (tc.type === 'function') content.push({ type: 'tool_call', id: tc.id ?? `call_${i}`, name: tc.function.name, arguments: tc.function.arguments ?? '' });
+  }
+  return {
+    content,
+    finishReason: FINISH[choice.finish_reason] ?? 'stop',
+    usage: completion.usage ? toUsage(completion.usage) : { inputTokens: 0, outputTokens: 0 },
   };
 }

@@ -1,11 +1,12 @@
 /** Canonical request → OpenAI Chat Completions parameters. */
-import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionContentPart } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import type { CanonicalRequest } from '../../gateway/canonical.js';
 
 /** Reasoning models refuse `max_tokens`; OpenAI-compatible servers often know only `max_tokens`. */
 const USES_MAX_COMPLETION_TOKENS = /^(o\d|gpt-5)/;
 
-export function toOpenAIParams(req: CanonicalRequest, model: string): ChatCompletionCreateParamsStreaming {
+/** The parameters of a whole (non-streamed) call; a streamed one adds `stream` and `stream_options`. */
+export function toOpenAIParams(req: CanonicalRequest, model: string): ChatCompletionCreateParamsNonStreaming {
   const messages: ChatCompletionMessageParam[] = [];
   if (req.system) messages.push({ role: 'system', content: req.system });
   for (const m of req.messages) {
@@ -34,12 +35,7 @@ export function toOpenAIParams(req: CanonicalRequest, model: string): ChatComple
     const textOnly = parts.every((p) => p.type === 'text');
     messages.push({ role: 'user', content: textOnly ? parts.map((p) => (p as { text: string }).text).join('') : parts });
   }
-  const params: ChatCompletionCreateParamsStreaming = {
-    model,
-    messages,
-    stream: true,
-    stream_options: { include_usage: true },
-  };
+  const params: ChatCompletionCreateParamsNonStreaming = { model, messages };
   if (req.maxTokens !== undefined) {
     if (USES_MAX_COMPLETION_TOKENS.test(model)) params.max_completion_tokens = req.maxTokens;
     else params.max_tokens = req.maxTokens;

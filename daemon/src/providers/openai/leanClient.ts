@@ -1,6 +1,6 @@
 /**
- * The OpenAI tier's streaming call without the SDK's fetch: one keep-alive undici Pool per upstream and a small
- * SSE reader. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
+ * The OpenAI tier's calls without the SDK's fetch: one keep-alive undici Pool per upstream, a small SSE reader
+ * for streams and one JSON.parse for whole answers. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
  * (WHATWG fetch, web streams, its SSE decoder, per-request header building and debug formatting); this path does
  * the same HTTP exchange for a fraction of that (figures in the README's Performance section).
  *
@@ -10,26 +10,36 @@
  * stops at `[DONE]`, and a `data: {"error": …}` frame throws an APIError as the SDK's Stream does.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import type { Pool } from 'undici';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
+import type { Dispatcher, Pool } from 'undici';
 
-export interface LeanStreamOptions {
+export interface LeanClientOptions {
   apiKey: string;
   /** `OpenAI-Organization` / `OpenAI-Project`, as the SDK sends them when configured. */
   organization?: string | null;
   project?: string | null;
   /** e.g. `https://api.openai.com/v1` */
   baseURL: string;
-  /** Longest wait for the response headers (the SDK's `timeout` covers the same span). */
+  /**
+   * Longest wait for the response headers (the SDK's `timeout` covers the same span). A whole (non-streamed)
+   * answer's headers come only once it is generated, so this bounds the whole call there.
+   */
   timeoutMs: number;
 }
 
-export interface LeanStreamClient {
+export interface LeanClient {
   stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk>;
+  /** The whole answer in one response body (`stream` off). */
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion>;
   close(): Promise<void>;
 }
 
-export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClient {
+export function createLeanClient(opts: LeanClientOptions): LeanClient {
   const base = new URL(opts.baseURL.endsWith('/') ? opts.baseURL : `${opts.baseURL}/`);
   const path = `${base.pathname}chat/completions${base.search}`;
   // Loaded on the first request, not at start-up: evaluating undici takes ~85 ms, the daemon is ready in less.
@@ -44,29 +54,37 @@ export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClien
   if (opts.organization) headers['openai-organization'] = opts.organization;
   if (opts.project) headers['openai-project'] = opts.project;
 
-  async function* stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk> {
+  /** POSTs the parameters; a non-2xx status becomes the SDK's APIError with the parsed body and headers. */
+  async function post(params: object, signal: AbortSignal, headersTimeout?: number): Promise<{ res: Dispatcher.ResponseData; responseHeaders: () => Headers }> {
     const { pool, HeadersTimeoutError } = await load();
     let res;
     try {
-      res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(params), signal });
+      res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(params), signal, ...(headersTimeout !== undefined && { headersTimeout }) });
     } catch (e) {
       if (signal.aborted) throw e;
       if (e instanceof HeadersTimeoutError) throw new APIConnectionTimeoutError();
       throw new APIConnectionError({ cause: e as Error });
     }
-    const responseHeaders = toHeaders(res.headers);
+    // Headers are converted only when an error needs them (a Headers object per request is measurable).
+    const raw = res.headers;
+    const responseHeaders = () => toHeaders(raw);
     if (res.statusCode < 200 || res.statusCode > 299) {
       const text = await res.body.text().catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
       const json = safeJson(text);
-      throw APIError.generate(res.statusCode, json, json ? undefined : text, responseHeaders);
+      throw APIError.generate(res.statusCode, json, json ? undefined : text, responseHeaders());
     }
+    return { res, responseHeaders };
+  }
+
+  async function* stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk> {
+    const { res, responseHeaders } = await post(params, signal);
     let done = false;
     try {
       for await (const data of sseData(res.body as AsyncIterable<Buffer>)) {
         // As the SDK does: after [DONE] the rest is read (so the connection is reused) and ignored.
         if (done || (done = data.startsWith('[DONE]'))) continue;
         const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
-        if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, responseHeaders);
+        if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, responseHeaders());
         yield chunk;
       }
     } finally {
@@ -75,8 +93,26 @@ export function createLeanStreamClient(opts: LeanStreamOptions): LeanStreamClien
     }
   }
 
+  async function complete(params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion> {
+    // The headers of a whole answer come only once it is generated: the gateway's total timeout bounds the
+    // call (its watchdog aborts `signal`), not the pool's wait for headers.
+    const { res, responseHeaders } = await post(params, signal, 0);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      if (signal.aborted) throw e;
+      throw new APIConnectionError({ cause: e as Error });
+    }
+    const json = safeJson(text) as (ChatCompletion & { error?: unknown }) | undefined;
+    // A 200 whose body is not a completion (cut, HTML from a proxy, an error object) is the upstream's failure.
+    if (json?.error) throw new APIError(undefined, json.error as object, undefined, responseHeaders());
+    if (!json || !Array.isArray(json.choices)) throw new APIError(undefined, undefined, `The answer is not a chat completion: ${text.slice(0, 200)}`, responseHeaders());
+    return json;
+  }
+
   // Called after the listeners drained (or gave up on) their streams: whatever is still open is cut, never waited on.
-  return { stream, close: async () => (undici ? (await undici).pool.destroy() : undefined) };
+  return { stream, complete, close: async () => (undici ? (await undici).pool.destroy() : undefined) };
 }
 
 /** The `data` of each server-sent event (multi-line data joined by \n), per the SSE spec; comments skipped. */
