@@ -52,6 +52,7 @@ export class ResponseCache {
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.now = opts.now ?? Date.now;
+    opts.store.useLiveEntries?.(() => this.entries.values());
     this.loaded = this.load();
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();

@@ -17,6 +17,11 @@ export interface CacheStore {
   load(): Promise<CacheEntry[]>;
   /** Starts delivering other replicas' changes (shared stores only). */
   subscribe?(events: StoreEvents): void;
+  /**
+   * Hands the store the holder's live entries (a store that rewrites its files from time to time reads them
+   * there instead of keeping a second copy in memory).
+   */
+  useLiveEntries?(entries: () => Iterable<CacheEntry>): void;
   /** Off the request path: implementations queue and write in the background. */
   put(entry: CacheEntry): void;
   delete(ids: string[]): void;

@@ -1,0 +1,115 @@
+/**
+ * The embedded store's append-only journal: one JSON line per change since the last snapshot —
+ * `{"op":"put","id":…,"entry":{…, vector}}` or `{"op":"del","id":…}` — appended once per flush batch. Replaying
+ * it over the snapshot is idempotent (a put upserts by id, a delete removes by id), which is what makes every
+ * step of a compaction safe to crash in.
+ */
+import { open, readFile, truncate } from 'node:fs/promises';
+import type { CacheEntry } from '../entry.js';
+
+export type JournalOp = { op: 'put'; id: string; entry: CacheEntry } | { op: 'del'; id: string };
+
+export interface JournalRead {
+  ops: JournalOp[];
+  /** Bytes of a torn last line (a crash mid-append) that were cut off; 0 when the file was whole. */
+  tornBytes: number;
+  /** Complete lines that did not decode (skipped). */
+  badLines: number;
+}
+
+/** Bytes encoded per write when a batch is large. */
+const CHUNK_BYTES = 256 * 1024;
+/** Lines decoded between two yields when reading. */
+const LINES_PER_TURN = 500;
+
+export class Journal {
+  /** Operations and bytes in the file (what the compaction bound looks at). */
+  ops = 0;
+  bytes = 0;
+  /** Set when an append failed part-way: the file may end inside a line, so the next batch starts a new one. */
+  private maybeTorn = false;
+
+  constructor(readonly file: string) {}
+
+  /**
+   * Appends a batch: one write for a normal flush; a batch past CHUNK_BYTES (thousands of entries at once) is
+   * written a chunk per event-loop turn so that encoding it never holds the loop for long.
+   */
+  async append(ops: readonly JournalOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const fh = await open(this.file, 'a', 0o600);
+    try {
+      let chunk = this.maybeTorn ? '\n' : '';
+      for (let i = 0; i < ops.length; i++) {
+        chunk += `${JSON.stringify(ops[i])}\n`;
+        if (chunk.length >= CHUNK_BYTES || i === ops.length - 1) {
+          this.maybeTorn = true;
+          const buf = Buffer.from(chunk);
+          for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off)).bytesWritten;
+          this.maybeTorn = false;
+          this.bytes += buf.length;
+          chunk = '';
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    this.ops += ops.length;
+  }
+
+  /**
+   * Reads every complete operation. A torn last line is cut off the file (so that the next append starts on a
+   * line of its own) and reported; a line that does not decode is skipped and counted.
+   */
+  async read(): Promise<JournalRead> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ops: [], tornBytes: 0, badLines: 0 };
+      throw e;
+    }
+    const end = buf.lastIndexOf(0x0a) + 1;
+    const tornBytes = buf.length - end;
+    if (tornBytes) await truncate(this.file, end);
+    const ops: JournalOp[] = [];
+    let badLines = 0;
+    let n = 0;
+    for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const op = JSON.parse(line) as JournalOp;
+        if ((op.op === 'put' && typeof op.entry?.id === 'string') || (op.op === 'del' && typeof op.id === 'string')) ops.push(op);
+        else badLines++;
+      } catch {
+        badLines++;
+      }
+      if (++n % LINES_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    }
+    this.ops = ops.length;
+    this.bytes = end;
+    return { ops, tornBytes, badLines };
+  }
+
+  /** Empties the file: everything in it is now in the snapshot. */
+  async clear(): Promise<void> {
+    const fh = await open(this.file, 'a');
+    try {
+      await fh.truncate(0);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    this.ops = 0;
+    this.bytes = 0;
+    this.maybeTorn = false;
+  }
+}
+
+/** Applies operations to a map of entries by id (last writer wins, so applying twice changes nothing). */
+export function replay(into: Map<string, CacheEntry>, ops: readonly JournalOp[]): void {
+  for (const op of ops) {
+    if (op.op === 'put') into.set(op.entry.id, op.entry);
+    else into.delete(op.id);
+  }
+}
