@@ -332,6 +332,15 @@ routes:
     assert.equal(openai.requests[1]!.body.stream, true);
   });
 
+  it('Anthropic: a whole answer, unless max_tokens is above what its API allows unstreamed (then streamed and collected)', async () => {
+    for (const max_tokens of [100, 30_000]) {
+      const { data } = await client.chat.completions.create({ model: 'anthropic/claude-haiku-4-5', max_tokens, messages: [{ role: 'user', content: 'hello world' }] }).withResponse();
+      assert.equal(data.choices[0]?.message.content, 'echo: hello world');
+      assert.equal(data.choices[0]?.finish_reason, 'stop');
+    }
+    assert.deepEqual(anthropic.requests.map((r) => r.body.stream), [undefined, true]);
+  });
+
   it('round-trips a tool call in a whole answer', async () => {
     openai.script({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
     const { data } = await client.chat.completions

@@ -1,6 +1,8 @@
 /** The Anthropic tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
 import Anthropic from '@anthropic-ai/sdk';
-import type { CanonicalEvent, FinishReason, Usage } from '../../gateway/canonical.js';
+import type { Message, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { CanonicalEvent, CanonicalResponse, FinishReason, Usage } from '../../gateway/canonical.js';
+import { collect } from '../../gateway/collect.js';
 import { UpstreamError } from '../../errors.js';
 import type { Provider, ProviderCall, TierStatus } from '../provider.js';
 import { mapSdkError } from '../sdkErrors.js';
@@ -14,6 +16,14 @@ export interface AnthropicProviderOptions {
 }
 
 export const ANTHROPIC_DEFAULT_MODELS = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1'];
+
+/**
+ * Above this many output tokens the SDK refuses a whole (non-streamed) call ("streaming is required for
+ * operations that may take longer than 10 minutes"): such calls are streamed and collected instead.
+ */
+const LONGEST_WHOLE_ANSWER = 21_333;
+/** The SDK's own timeout for a whole answer; the gateway's watchdog (timeouts.totalMs) ends it sooner. */
+const WHOLE_ANSWER_TIMEOUT_MS = 10 * 60_000;
 
 const FINISH: Record<string, FinishReason> = {
   end_turn: 'stop',
@@ -40,7 +50,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
     async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
       if (!client) throw new UpstreamError('The Anthropic tier is not configured: set ANTHROPIC_API_KEY.', 503, 'provider_not_configured');
       try {
-        const stream = await client.messages.create(toAnthropicParams(call.request, call.model), { signal: call.signal });
+        const stream = await client.messages.create({ ...toAnthropicParams(call.request, call.model), stream: true }, { signal: call.signal });
         const usage: Usage = { inputTokens: 0, outputTokens: 0 };
         let finish: FinishReason | undefined;
         let stopSequence: string | undefined;
@@ -49,14 +59,9 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         const toolOfBlock = new Map<number, number>();
         for await (const ev of stream) {
           switch (ev.type) {
-            case 'message_start': {
-              const u = ev.message.usage;
-              usage.inputTokens = u.input_tokens;
-              usage.outputTokens = u.output_tokens;
-              if (u.cache_read_input_tokens) usage.cachedInputTokens = u.cache_read_input_tokens;
-              if (u.cache_creation_input_tokens) usage.cacheWriteTokens = u.cache_creation_input_tokens;
+            case 'message_start':
+              Object.assign(usage, toUsage(ev.message.usage));
               break;
-            }
             case 'content_block_start':
               if (ev.content_block.type === 'tool_use') {
                 const index = toolIndex++;
@@ -89,6 +94,47 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         throw mapSdkError(e, 'Anthropic', call.signal, [opts.apiKey]);
       }
     },
+    async complete(call: ProviderCall): Promise<CanonicalResponse> {
+      if (!client) throw new UpstreamError('The Anthropic tier is not configured: set ANTHROPIC_API_KEY.', 503, 'provider_not_configured');
+      const params = toAnthropicParams(call.request, call.model);
+      if (params.max_tokens > LONGEST_WHOLE_ANSWER) return collect(this.stream(call));
+      try {
+        return toResponse(await client.messages.create(params, { signal: call.signal, timeout: WHOLE_ANSWER_TIMEOUT_MS }));
+      } catch (e) {
+        throw mapSdkError(e, 'Anthropic', call.signal, [opts.apiKey]);
+      }
+    },
     async close() {},
+  };
+}
+
+function toUsage(u: AnthropicUsage): Usage {
+  return {
+    inputTokens: u.input_tokens,
+    outputTokens: u.output_tokens,
+    ...(u.cache_read_input_tokens && { cachedInputTokens: u.cache_read_input_tokens }),
+    ...(u.cache_creation_input_tokens && { cacheWriteTokens: u.cache_creation_input_tokens }),
+  };
+}
+
+function toResponse(message: Message): CanonicalResponse {
+  if (!message.stop_reason || !Array.isArray(message.content)) {
+    throw new UpstreamError('Anthropic answered without a stop_reason: the answer was truncated.', undefined, 'upstream_truncated');
+  }
+  const content: CanonicalResponse['content'] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') {
+      const last = content.at(-1);
+      if (last?.type === 'text') last.text += block.text;
+      else content.push({ type: 'text', text: block.text });
+    } else if (block.type === 'tool_use') {
+      content.push({ type: 'tool_call', id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
+    }
+  }
+  return {
+    content,
+    finishReason: FINISH[message.stop_reason] ?? 'stop',
+    usage: toUsage(message.usage),
+    ...(message.stop_sequence && { stopSequence: message.stop_sequence }),
   };
 }

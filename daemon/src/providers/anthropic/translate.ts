@@ -1,11 +1,12 @@
 /** Canonical request → Anthropic Messages parameters. */
-import type { MessageCreateParamsStreaming, MessageParam, ContentBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { MessageCreateParamsNonStreaming, MessageParam, ContentBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { CanonicalRequest, ResponseFormat } from '../../gateway/canonical.js';
 
 /** Anthropic requires max_tokens; callers of the OpenAI door often omit it. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
-export function toAnthropicParams(req: CanonicalRequest, model: string): MessageCreateParamsStreaming {
+/** The parameters of a whole (non-streamed) call; a streamed one adds `stream: true`. */
+export function toAnthropicParams(req: CanonicalRequest, model: string): MessageCreateParamsNonStreaming {
   const messages: MessageParam[] = [];
   for (const m of req.messages) {
     const blocks: ContentBlockParam[] = [];
@@ -31,11 +32,10 @@ export function toAnthropicParams(req: CanonicalRequest, model: string): Message
     else messages.push({ role: m.role, content: blocks });
   }
   const system = [req.system, formatInstruction(req.responseFormat)].filter(Boolean).join('\n\n');
-  const params: MessageCreateParamsStreaming = {
+  const params: MessageCreateParamsNonStreaming = {
     model,
     messages,
     max_tokens: req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    stream: true,
   };
   if (system) params.system = system;
   // The Messages API (SDK 1.14) no longer takes temperature/top_p: they are dropped rather than sent and refused.
