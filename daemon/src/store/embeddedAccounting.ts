@@ -9,7 +9,7 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pruneLevels, reserveIn, settleIn, type Charge, type CounterLevel, type CounterStore, type ReserveOutcome } from '../limits/counters.js';
 import { LedgerEntrySchema, type LedgerEntry } from '../protocol/usage.js';
-import { writeFileAtomic } from './home.js';
+import { writeFileAtomicAsync } from './home.js';
 
 export interface EmbeddedOptions {
   home: string;
@@ -27,6 +27,8 @@ export class EmbeddedAccounting implements CounterStore {
   private saveTimer: NodeJS.Timeout | undefined;
   private pending: LedgerEntry[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** Saves run one after another, so an older snapshot never overwrites a newer one. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: EmbeddedOptions) {
     this.now = opts.now ?? Date.now;
@@ -76,8 +78,10 @@ export class EmbeddedAccounting implements CounterStore {
     await this.flush();
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
       this.save();
     }
+    await this.saving;
   }
 
   /** Appends the queued entries, grouped by day file, one write per file. */
@@ -102,13 +106,13 @@ export class EmbeddedAccounting implements CounterStore {
     this.saveTimer.unref?.();
   }
 
+  /** Snapshots the levels now and writes them without blocking the event loop (no sync I/O while serving). */
   private save(): void {
-    try {
-      pruneLevels(this.levels, this.now());
-      writeFileAtomic(this.countersFile, JSON.stringify(Object.fromEntries(this.levels)));
-    } catch (e) {
-      this.opts.onError?.('counters save', e);
-    }
+    pruneLevels(this.levels, this.now());
+    const text = JSON.stringify(Object.fromEntries(this.levels));
+    this.saving = this.saving
+      .then(() => writeFileAtomicAsync(this.countersFile, text))
+      .catch((e: unknown) => this.opts.onError?.('counters save', e));
   }
 
   private load(): void {

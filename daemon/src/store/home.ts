@@ -1,6 +1,7 @@
 /** The data folder (SWITCHBOARD_HOME, default ~/.switchboard) and the files the daemon keeps in it. */
 import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DaemonStateSchema, type DaemonState } from '../protocol/switchboard.js';
@@ -25,6 +26,13 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, content, { mode });
   renameSync(tmp, file);
+}
+
+/** `writeFileAtomic` off the event loop, for files rewritten while requests are being served. */
+export async function writeFileAtomicAsync(file: string, content: string, mode = 0o600): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await rename(tmp, file);
 }
 
 export interface MasterKey {
