@@ -106,12 +106,19 @@ export class VectorIndex {
       hist[h]!++;
     }
     let cutoff = 0;
-    for (let acc = 0; cutoff <= BITS; cutoff++) {
-      acc += hist[cutoff]!;
-      if (acc >= this.rerank) break;
+    let below = 0;
+    for (; cutoff <= BITS; cutoff++) {
+      if (below + hist[cutoff]! >= this.rerank) break;
+      below += hist[cutoff]!;
     }
+    // Everything closer than the cutoff, then ties at the cutoff up to 4 × `rerank` candidates in all:
+    // near-identical texts share codes, and without a cap one lookup could rescore thousands of tied vectors.
+    let ties = 4 * this.rerank - below;
     const out: number[] = [];
-    for (let i = 0; i < n; i++) if (dist[i]! <= cutoff) out.push(i);
+    for (let i = 0; i < n; i++) {
+      const h = dist[i]!;
+      if (h < cutoff || (h === cutoff && ties-- > 0)) out.push(i);
+    }
     return out;
   }
 
