@@ -5,6 +5,7 @@
  * store, in-process, with synthetic entries shaped like the daemon's (100-d vectors, a short answer).
  *
  * Run: `node --import tsx bench/cacheStore.ts [--entries 10000] [--batch 100] [--rounds 10]`
+ *      `node --import tsx bench/cacheStore.ts --soak 200000 [--entries 10000] [--per-flush 870]`
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -97,7 +98,84 @@ async function vectraWrite(folder: string, entries: CacheEntry[]): Promise<strin
   return [`vectra's endUpdate of the same ${entries.length.toLocaleString()}`, ms(w.ms), ms(w.blockMs), (w.bytes / 1e6).toFixed(2)];
 }
 
+/**
+ * `--soak N`: N puts into a cache bounded at `--entries` (each put past the bound evicts the oldest: a delete),
+ * flushed every `--per-flush` puts (the daemon flushes once a second: ≈ its request rate), as the daemon's soak
+ * drives the store — the store's time per put (appends and compactions) and the process's RSS at 20 % and at
+ * the end.
+ */
+async function soak(argv: string[]): Promise<void> {
+  const n = arg(argv, '--soak', 200_000);
+  const bound = arg(argv, '--entries', 10_000);
+  const perFlush = arg(argv, '--per-flush', 870);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-cachestore-'));
+  const folder = path.join(dir, 'cache', 'index');
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+  const live = new Map<string, CacheEntry>();
+  const store = open(folder, log, [] as CacheEntry[]);
+  (store as { useLiveEntries?: (f: () => Iterable<CacheEntry>) => void }).useLiveEntries?.(() => live.values());
+  await store.load();
+  const now = Date.now();
+  const rss = () => process.memoryUsage().rss / 1e6;
+  let storeMs = 0;
+  let storeCpuMs = 0;
+  let warm = NaN;
+  let longest = 0;
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  try {
+    for (let i = 1; i <= n; i++) {
+      const e = entry(now);
+      live.set(e.id, e);
+      store.put(e);
+      if (live.size > bound) {
+        const oldest = live.keys().next().value!;
+        live.delete(oldest);
+        store.delete([oldest]);
+      }
+      if (i % perFlush === 0 || i === n) {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        await store.flush();
+        const took = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        storeCpuMs += (c.user + c.system) / 1000;
+        storeMs += took;
+        longest = Math.max(longest, took);
+        // A turn of the event loop, as between the daemon's flushes.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (i === Math.round(n * 0.2)) warm = rss();
+    }
+    h.disable();
+    const compactions = lines.filter((l) => l.includes('cache index compacted')).length;
+    console.log(
+      table(
+        ['soak (store only)', 'value'],
+        [
+          ['puts', n.toLocaleString()],
+          ['entries kept', bound.toLocaleString()],
+          ['puts per flush', String(perFlush)],
+          ['compactions', String(compactions)],
+          ['store wall time per put (appends + compactions), µs', ((storeMs / n) * 1000).toFixed(1)],
+          ['store CPU per put (all threads, while flushing), µs', ((storeCpuMs / n) * 1000).toFixed(1)],
+          ['longest flush (wall, compaction included), ms', longest.toFixed(0)],
+          ['longest event-loop block, ms', (h.max / 1e6).toFixed(1)],
+          [`RSS MB after ${Math.round(n * 0.2).toLocaleString()}`, warm.toFixed(0)],
+          ['RSS MB at end', rss().toFixed(0)],
+          ['growth % after warm-up', ((rss() / warm - 1) * 100).toFixed(1)],
+        ],
+      ),
+    );
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(argv: string[]): Promise<void> {
+  if (argv.includes('--soak')) return soak(argv);
   const entries = arg(argv, '--entries', 10_000);
   const batch = arg(argv, '--batch', 100);
   const rounds = arg(argv, '--rounds', 10);
