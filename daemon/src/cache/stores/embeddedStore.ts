@@ -41,7 +41,7 @@ const COMPACT_RETRY_MS = 60_000;
 
 export class EmbeddedStore implements CacheStore {
   readonly kind = 'embedded' as const;
-  readonly journal: Journal;
+  private readonly journal: Journal;
   private readonly pendingPut = new Map<string, CacheEntry>();
   private readonly pendingDelete = new Set<string>();
   private timer?: NodeJS.Timeout;
