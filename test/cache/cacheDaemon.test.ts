@@ -192,12 +192,16 @@ routes:
   });
 
   it('never stores a failed or truncated answer', async () => {
-    upstream.setDefault({ streamError: { afterChunks: 1, message: 'boom' } });
     // A model of its own: the failures may open this target's circuit breaker.
     const q = 'Describe the water cycle';
     const m = { model: 'openai/gpt-3.5-turbo' };
-    const a = await chat(daemon, q, m);
-    assert.notEqual(a.status, 200);
+    // A non-streaming caller gets a whole answer from upstream: its failures are a cut connection or a 200
+    // that carries an error object instead of a completion.
+    for (const behaviour of [{ cutAfterChunks: 1 }, { rawResponse: { body: '{"error":{"message":"boom","type":"server_error"}}' } }]) {
+      upstream.setDefault(behaviour);
+      const a = await chat(daemon, q, m);
+      assert.notEqual(a.status, 200, JSON.stringify(behaviour));
+    }
     upstream.setDefault({});
     const entries = await admin(daemon, `/switchboard/v1/cache/entries?prompt=${encodeURIComponent(q)}`);
     assert.deepEqual(entries.json.entries, [], 'nothing stored');
