@@ -16,7 +16,8 @@ describe('response cache (real daemon)', function () {
   before(async () => {
     upstream = await startFakeOpenAI();
     daemon = await spawnDaemon({
-      env: { OPENAI_API_KEY: upstream.apiKey, OPENAI_BASE_URL: upstream.url },
+      // Guard rejections are logged at debug level (one per lookup under load would flood an info log).
+      env: { OPENAI_API_KEY: upstream.apiKey, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_LOG_LEVEL: 'debug' },
       configYaml: cacheYaml(
         '',
         `isolation: user

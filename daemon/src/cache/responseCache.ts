@@ -52,7 +52,7 @@ export class ResponseCache {
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.now = opts.now ?? Date.now;
-    opts.store.useLiveEntries?.(() => this.entries.values());
+    opts.store.useLiveEntries?.(() => this.liveEntries());
     this.loaded = this.load();
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
@@ -129,7 +129,7 @@ export class ResponseCache {
             const rule = verdict.reason.split(':')[0]!;
             this.rejections.set(rule, (this.rejections.get(rule) ?? 0) + 1);
             ctx.record.decisions.push(`cache: candidate rejected (${verdict.reason})`);
-            this.opts.log.info('cache candidate rejected', { id: ctx.id, route, similarity: round(n.score), reason: verdict.reason });
+            this.opts.log.debug('cache candidate rejected', { id: ctx.id, route, similarity: round(n.score), reason: verdict.reason });
             continue;
           }
           this.touch(candidate);
@@ -199,16 +199,29 @@ export class ResponseCache {
     return e;
   }
 
+  /**
+   * Keeps the entry in memory without its vector: the scope's index holds the vector (float32, ~400 bytes
+   * instead of an array of 100 numbers, ~1 KB), and `liveEntries` puts it back for the store.
+   */
   private insert(e: CacheEntry): void {
     this.remove(e.id);
-    this.entries.set(e.id, e);
+    const { vector, ...kept } = e;
+    this.entries.set(e.id, kept);
     let ids = this.lru.get(e.route);
     if (!ids) this.lru.set(e.route, (ids = new Map()));
     ids.set(e.id, true);
-    if (e.scope && e.vector) {
+    if (e.scope && vector) {
       let index = this.indexes.get(e.scope);
-      if (!index) this.indexes.set(e.scope, (index = new VectorIndex(e.vector.length)));
-      if (index.dims === e.vector.length) index.add(e.id, Float32Array.from(e.vector));
+      if (!index) this.indexes.set(e.scope, (index = new VectorIndex(vector.length)));
+      if (index.dims === vector.length) index.add(e.id, Float32Array.from(vector));
+    }
+  }
+
+  /** Every entry with its vector, for a store that rewrites its snapshot from the live set. */
+  private *liveEntries(): Iterable<CacheEntry> {
+    for (const e of this.entries.values()) {
+      const v = e.scope ? this.indexes.get(e.scope)?.vectorOf(e.id) : undefined;
+      yield v ? { ...e, vector: Array.from(v) } : e;
     }
   }
 
@@ -357,7 +370,7 @@ function summary(e: CacheEntry, now: number): CacheEntrySummary {
     id: e.id,
     route: e.route,
     prompt: e.prompt,
-    semantic: e.vector !== undefined,
+    semantic: e.scope !== undefined,
     embedder: e.embedder ?? null,
     target: `${e.target.provider}/${e.target.model}`,
     answer: text.length > 200 ? `${text.slice(0, 200)}…` : text,

@@ -57,6 +57,12 @@ export class VectorIndex {
     this.slot.set(id, i);
   }
 
+  /** A copy of the vector stored for `id`. */
+  vectorOf(id: string): Float32Array | undefined {
+    const i = this.slot.get(id);
+    return i === undefined ? undefined : this.vectors.slice(i * this.dims, (i + 1) * this.dims);
+  }
+
   /** Removes by moving the last row into the hole (order does not matter to a nearest-neighbour scan). */
   remove(id: string): boolean {
     const i = this.slot.get(id);

