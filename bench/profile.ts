@@ -3,7 +3,7 @@
  * against the fake upstream in its own process, sends requests, stops it, and prints self time by function and
  * by module from the .cpuprofile (which stays in the printed folder for Chrome DevTools / speedscope).
  *
- * Run: `node --import tsx bench/profile.ts [--requests N (3000)] [--connections N (1)] [--stream] [--minimum]`
+ * Run: `node --import tsx bench/profile.ts [--requests N (3000)] [--connections N (1)] [--stream] [--minimum | --no-cache]`
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -84,7 +84,8 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const dir = await mkdtemp(join(tmpdir(), 'sb-profile-'));
   const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 0 });
   const config = join(dir, 'switchboard.yaml');
-  await writeFile(config, argv.includes('--minimum') ? MINIMUM_YAML : ALL_ON_YAML);
+  const allOn = argv.includes('--no-cache') ? ALL_ON_YAML.replace(/^cache:.*\n/m, '') : ALL_ON_YAML;
+  await writeFile(config, argv.includes('--minimum') ? MINIMUM_YAML : allOn);
   const d = await startDaemon({
     env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: config },
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
