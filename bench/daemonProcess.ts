@@ -32,6 +32,8 @@ export interface StartDaemonOptions {
   pollMs?: number;
   /** Node flags before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
+  /** Another build of the CLI than dist/daemon/cli.js (comparing bundle variants); default DAEMON_CLI. */
+  cli?: string;
 }
 
 /** True when `npm run build` has produced the daemon's CLI. */
@@ -55,7 +57,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonUnder
   const port = await freePort();
   const masterKey = `sb-bench-${process.pid}-${Date.now()}`;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), DAEMON_CLI, 'serve', '--port', String(port)], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? DAEMON_CLI, 'serve', '--port', String(port)], {
     env: { ...process.env, SWITCHBOARD_HOME: home, SWITCHBOARD_MASTER_KEY: masterKey, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

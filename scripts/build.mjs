@@ -3,9 +3,11 @@
 //   node scripts/build.mjs --if-needed   skip when dist/ is newer than every source file (npm start)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cjsDynamicImports } from './cjsDynamicImports.mjs';
+import { latin1Output } from './latin1Output.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -26,9 +28,18 @@ if (process.argv.includes('--if-needed') && existsSync(daemonOut)) {
 }
 
 const started = Date.now();
-await build({
+const daemonDir = path.dirname(daemonOut);
+const daemonBuild = await build({
   entryPoints: [path.join(root, 'daemon/src/cli.ts')],
-  outfile: daemonOut,
+  // Code splitting: what the daemon loads with `await import()` (undici, the tokenizer's BPE tables, the
+  // Anthropic SDK, OpenTelemetry…) goes to chunks/ and is read only when first used. An idle daemon then
+  // neither holds their source text in memory (V8 keeps every loaded script's source) nor evaluates them.
+  outdir: daemonDir,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  plugins: [cjsDynamicImports],
+  metafile: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -41,6 +52,27 @@ await build({
   define: { __SWITCHBOARD_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+const daemonFiles = Object.keys(daemonBuild.metafile.outputs)
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => path.relative(daemonDir, path.resolve(root, f)));
+for (const f of daemonFiles) latin1Output(path.join(daemonDir, f));
+// What the .vsix ships (scripts/packageExtension.mjs): this build's files, not chunks left by earlier ones.
+writeFileSync(path.join(daemonDir, 'files.json'), JSON.stringify(daemonFiles, null, 2) + '\n');
+pruneChunks(new Set(daemonFiles));
+
+/**
+ * Removes chunks earlier builds left, once they are a day old: a daemon started from an earlier build (a test
+ * run, the editor's) may still import its own chunks by name, so they are not removed at once.
+ */
+function pruneChunks(current) {
+  const dir = path.join(daemonDir, 'chunks');
+  if (!existsSync(dir)) return;
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (!current.has(`chunks/${name.replace(/\.map$/, '')}`) && statSync(file).mtimeMs < dayAgo) rmSync(file, { force: true });
+  }
+}
 
 // The JSON Schema of switchboard.yaml, for the editor (yamlValidation) — generated from the zod schema.
 mkdirSync(path.join(root, 'schemas'), { recursive: true });

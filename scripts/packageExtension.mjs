@@ -41,14 +41,16 @@ function runtimeClosure() {
 
 /** Builds out/vsix and runs vsce there. Returns the .vsix path. */
 export function packageExtension({ out = path.join(root, 'dist', `switchboard-${TARGET}.vsix`) } = {}) {
-  for (const f of ['dist/daemon/cli.js', 'dist/extension/extension.js', 'dist/webview/playground/main.js', 'schemas/switchboard.schema.json']) {
+  for (const f of ['dist/daemon/cli.js', 'dist/daemon/files.json', 'dist/extension/extension.js', 'dist/webview/playground/main.js', 'schemas/switchboard.schema.json']) {
     if (!existsSync(path.join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
   }
   const stage = path.join(root, 'out', 'vsix');
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const noMaps = (src) => !src.endsWith('.map');
-  for (const rel of ['dist/daemon/cli.js', 'dist/extension', 'dist/webview', 'schemas/switchboard.schema.json', '.vscodeignore', 'README.md', 'LICENSE']) {
+  // The daemon: cli.js and the chunks it loads on first use, as listed by the build (not older builds' chunks).
+  const daemonFiles = JSON.parse(readFileSync(path.join(root, 'dist/daemon/files.json'), 'utf8')).map((f) => `dist/daemon/${f}`);
+  for (const rel of [...daemonFiles, 'dist/extension', 'dist/webview', 'schemas/switchboard.schema.json', '.vscodeignore', 'README.md', 'LICENSE']) {
     const src = path.join(root, rel);
     if (existsSync(src)) cpSync(src, path.join(stage, rel), { recursive: true, filter: noMaps });
   }
