@@ -12,7 +12,7 @@
  *   --rounds N (5)  --seq N (300 requests per target per round)  --seq-stream N (100)  --duration MS (2000)
  *   --rate N (500 req/s at 50 connections)  --streams N (1000)  --stream-rounds N (3)  --soak N (50000)
  *   --upstream-ms MS (0: the fake's delay before headers)  --chunk-ms MS (1: before each stream delta)
- *   --skip a,b (scenarios: seq,stream,rate,c50,c500,burst,local,soak,startup)
+ *   --skip a,b (scenarios: seq,stream,rate,c50,c500,cpu,burst,local,soak,startup)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { DAEMON_CLI, daemonBuilt, startDaemon, type DaemonUnderTest } from './da
 import { closedLoop, fixedRate, openPool, send, sequential, streamBurst, type LoadResult, type Target } from './perf/load.js';
 import { loadDirect, localModelPresent, localTierYaml, viaGateway, waitLocalReady, LOCAL_THREADS } from './perf/localTier.js';
 import { portkeyHeaders, portkeyInstalled, startPortkey, type PortkeyProcess } from './perf/portkey.js';
+import { startNodeProxy } from './perf/nodeProxy.js';
 import { startUpstreamProcess, UPSTREAM_KEY, type UpstreamProcess } from './perf/upstreamProcess.js';
 import { percentile, table } from './stats.js';
 
@@ -56,12 +57,20 @@ const DIRECT = 'direct';
 const ALL_ON = 'switchboard (all on)';
 const MINIMUM = 'switchboard (minimum)';
 const PORTKEY = 'portkey';
+const NODE_PROXY = 'bare node proxy';
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────────────────
 
 function median(xs: number[]): number {
   return percentile(xs, 0.5);
 }
+
+/** CPU time (user + system, ms) a process has used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 function rssMB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -317,6 +326,42 @@ export async function measure(o: Options, log: (s: string) => void = console.log
       });
       table1.push(...rows(`${c} conn, max`, res, isRate));
       addNoise(`${c} conn req/s`, res, 'req/s');
+    }
+    if (run('cpu')) {
+      // CPU time per request of each process on the path, from /proc: unlike latency and throughput it hardly
+      // depends on what else the machine is doing, and it says where a gateway's cost is.
+      log(`… CPU per request: 50 connections for ${o.durationMs} ms per target per round, + a bare Node proxy`);
+      const proxy = await startNodeProxy(upstream.url, UPSTREAM_KEY);
+      try {
+        const gateways: [Target, number | undefined][] = [
+          [list[0]!, undefined],
+          [list[1]!, allOn.child.pid],
+          [list[2]!, minimum.child.pid],
+          [list[3]!, portkey.child.pid],
+          [{ ...list[0]!, label: NODE_PROXY, origin: proxy.url }, proxy.child.pid],
+        ];
+        const pidOf = new Map(gateways.map(([t, pid]) => [t.label, pid]));
+        const res = await inRounds(gateways.map(([t]) => t), o.rounds, async (t) => {
+          const pid = pidOf.get(t.label);
+          const [g0, u0] = [pid ? cpuMs(pid) : 0, cpuMs(upstream.child.pid!)];
+          const r = checked(await closedLoop(t, 50, o.durationMs), t, errors);
+          const n = r.samples.length;
+          return { gateway: pid ? ((cpuMs(pid) - g0) * 1000) / n : NaN, upstream: ((cpuMs(upstream.child.pid!) - u0) * 1000) / n, 'req/s': n / r.seconds };
+        });
+        const m = (label: string, metric: string) => median(res.get(label)?.get(metric) ?? []);
+        log(`\n${table(
+          ['CPU per request (median of rounds)', 'gateway µs', 'upstream µs', 'req/s', 'gateway ÷ node proxy'],
+          gateways.map(([t]) => [
+            t.label,
+            fmt(m(t.label, 'gateway'), 0),
+            fmt(m(t.label, 'upstream'), 0),
+            fmt(m(t.label, 'req/s'), 0),
+            t.label === DIRECT ? '—' : `${fmt(m(t.label, 'gateway') / m(NODE_PROXY, 'gateway'), 2)}×`,
+          ]),
+        )}\n`);
+      } finally {
+        await proxy.stop();
+      }
     }
     let burstErrors = '';
     if (run('burst')) {

@@ -1,0 +1,62 @@
+/**
+ * The floor for any Node.js gateway on this machine: a bare proxy with no features — one http server, one
+ * keep-alive undici Pool, the request and the answer each parsed and re-serialised once (what the least a
+ * gateway that reads requests must do). bench/perf.ts runs it beside Switchboard in the CPU-per-request
+ * scenario, so that the figures say how much of Switchboard's cost is Node's own HTTP work.
+ *
+ * Run as a child process: `node --import tsx bench/perf/nodeProxy.ts <upstream URL> <key>`; prints one JSON line
+ * `{ "url": … }` once listening. The parent side is `startNodeProxy`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
+
+export interface NodeProxyProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startNodeProxy(upstreamURL: string, key: string): Promise<NodeProxyProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, upstreamURL, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (l) => (rl.close(), resolve(l)));
+    child.once('exit', (code) => reject(new Error(`node proxy exited with ${code} before listening`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { url: (JSON.parse(line) as { url: string }).url, child, stop: async () => (child.kill('SIGTERM'), await exited) };
+}
+
+function main(upstreamURL: string, key: string): void {
+  const base = new URL(upstreamURL);
+  const pool = new Pool(base.origin, { keepAliveTimeout: 30_000 });
+  const path = `${base.pathname.replace(/\/$/, '')}/chat/completions`;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      pool
+        .request({ path, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body })
+        .then(async (r) => {
+          const text = JSON.stringify(JSON.parse(await r.body.text()));
+          res.writeHead(r.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        })
+        .catch(() => {
+          res.writeHead(502).end();
+        });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv[2]!, process.argv[3]!);
