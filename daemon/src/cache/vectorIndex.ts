@@ -21,6 +21,7 @@ export class VectorIndex {
   private readonly slot = new Map<string, number>();
   private readonly planes: Float32Array;
   private distances = new Uint8Array(0);
+  private lastHashed?: { vector: Float32Array; code: Uint32Array };
 
   constructor(
     readonly dims: number,
@@ -117,9 +118,9 @@ export class VectorIndex {
       if (below + hist[cutoff]! >= this.rerank) break;
       below += hist[cutoff]!;
     }
-    // Everything closer than the cutoff, then ties at the cutoff up to 4 × `rerank` candidates in all:
-    // near-identical texts share codes, and without a cap one lookup could rescore thousands of tied vectors.
-    let ties = 4 * this.rerank - below;
+    // Everything closer than the cutoff, then ties at the cutoff up to `rerank` candidates in all: near-identical
+    // texts share codes, and without the cap one lookup could rescore thousands of tied vectors.
+    let ties = this.rerank - below;
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const h = dist[i]!;
@@ -128,7 +129,19 @@ export class VectorIndex {
     return out;
   }
 
+  /**
+   * SimHash of a vector, remembering the last one: a missed lookup is followed by the insert of the same
+   * vector, and the 128 × dims projection is the costliest step after the scan.
+   */
   private simhash(v: Float32Array): Uint32Array {
+    const last = this.lastHashed;
+    if (last && sameVector(last.vector, v)) return last.code;
+    const code = this.project(v);
+    this.lastHashed = { vector: v.slice(), code };
+    return code;
+  }
+
+  private project(v: Float32Array): Uint32Array {
     const code = new Uint32Array(WORDS);
     const d = this.dims;
     for (let b = 0; b < BITS; b++) {
@@ -139,6 +152,12 @@ export class VectorIndex {
     }
     return code;
   }
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function popcount(x: number): number {
