@@ -19,6 +19,9 @@ export interface EmbeddedOptions {
   onError?: (what: string, e: unknown) => void;
 }
 
+/** How long ledger entries wait to be appended together (a crash loses at most this much of the ledger). */
+const LEDGER_BATCH_MS = 100;
+
 export class EmbeddedAccounting implements CounterStore {
   private readonly levels = new Map<string, CounterLevel>();
   private readonly countersFile: string;
@@ -50,7 +53,9 @@ export class EmbeddedAccounting implements CounterStore {
     this.scheduleSave();
     if (entry) {
       this.pending.push(entry);
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
+      // One append per batch window, not per request: each append opens and closes the day file, which cost
+      // ~6 % of the daemon's CPU under load when done on every turn of the event loop.
+      if (this.pending.length === 1) setTimeout(() => void this.flush(), LEDGER_BATCH_MS).unref();
     }
   }
 
