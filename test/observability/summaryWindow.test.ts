@@ -1,0 +1,77 @@
+/** The compact summary window against the plain reference: same summaries, same lookups, same forgetting. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { SummaryWindowStore, type WindowEntry } from '../../daemon/src/observability/summaryWindow.js';
+import { SUMMARY_WINDOWS, type SummaryWindow } from '../../daemon/src/protocol/observability.js';
+import { ReferenceSummaryWindow } from './summaryReference.js';
+
+/** A seeded generator, so a failure reproduces. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return ((seed >>> 0) % 1_000_000) / 1_000_000;
+  };
+}
+
+describe('summary window (compact)', () => {
+  for (const [maxEntries, n, seed] of [[50, 400, 1], [1000, 6000, 2], [5000, 12_000, 3]] as const) {
+    it(`agrees with the reference over ${n} requests kept to ${maxEntries}, with feedback, reused ids and a day passing`, () => {
+      const r = rng(seed);
+      let now = 20 * 86_400_000;
+      const clock = () => now;
+      const compact = new SummaryWindowStore(maxEntries, clock);
+      const reference = new ReferenceSummaryWindow(maxEntries, clock);
+      const ids: string[] = [];
+      const routes = Array.from({ length: 40 }, (_, i) => `route-${i}`);
+      for (let i = 0; i < n; i++) {
+        now += r() < 0.01 ? 3_600_000 * 5 : Math.floor(r() * 20_000);
+        const id = r() < 0.05 && ids.length ? (ids[Math.floor(r() * ids.length)] as string) : r() < 0.1 ? `client.${i}-id` : randomUUID().replaceAll('-', '');
+        ids.push(id);
+        const e: WindowEntry = {
+          id,
+          t: now + r(),
+          route: r() < 0.05 ? '' : (routes[Math.floor(r() * r() * routes.length)] as string),
+          target: r() < 0.5 ? 'openai/gpt-4o-mini' : `anthropic/claude-${Math.floor(r() * 3)}`,
+          error: r() < 0.1,
+          latencyMs: r() * 3000,
+          ...(r() < 0.7 && { ttftMs: r() * 500 }),
+          inputTokens: Math.floor(r() * 2000),
+          outputTokens: Math.floor(r() * 500),
+          cachedTokens: Math.floor(r() * 100),
+          cost: r() * 0.01,
+          cache: ['hit', 'semantic-hit', 'miss', 'bypass', ''][Math.floor(r() * 5)] as string,
+          ...(r() < 0.02 && { score: r() }),
+        };
+        compact.add(e);
+        reference.add(e);
+        if (r() < 0.1) {
+          const asked = r() < 0.2 ? 'no-such-request' : (ids[Math.floor(r() * ids.length)] as string);
+          const want = reference.get(asked);
+          const got = compact.get(asked);
+          // JSON: the compact copy always has a `score` accessor, undefined until feedback arrives.
+          assert.deepEqual(got && JSON.parse(JSON.stringify(got)), want && JSON.parse(JSON.stringify(want)), `get(${asked})`);
+          const score = r();
+          if (want) want.score = score;
+          if (got) got.score = score;
+        }
+        if (i % 500 === 0 || i === n - 1) {
+          for (const w of Object.keys(SUMMARY_WINDOWS) as SummaryWindow[]) assert.deepEqual(compact.summarize(w), reference.summarize(w), `${w} after ${i + 1}`);
+          assert.deepEqual(compact.since(now - 3_600_000), reference.since(now - 3_600_000));
+        }
+      }
+    });
+  }
+
+  it('starts small and forgets names no entry uses any more', () => {
+    let now = 0;
+    const w = new SummaryWindowStore(100, () => now);
+    for (let i = 0; i < 1000; i++) w.add({ id: `r${i}`, t: (now += 1000), route: `route-${i}`, target: 't', error: false, latencyMs: 1, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0, cache: 'miss' });
+    const s = w.summarize('24h');
+    assert.equal(s.total.requests, 100);
+    assert.deepEqual(s.routes.map((g) => g.key).sort(), Array.from({ length: 100 }, (_, i) => `route-${900 + i}`).sort());
+    assert.equal(w.get('r899'), undefined);
+    assert.equal(w.get('r900')?.route, 'route-900');
+    assert.ok(w.setScore('r999', 0.5));
+    assert.equal(w.summarize('24h').total.satisfaction, 0.5);
+  });
+});
