@@ -1,8 +1,9 @@
 /**
  * Idle memory of the built daemon (issue 8: idle RSS ≤ 100 MB without the local model), repeatable on its own
  * and not timing-sensitive:
- *   node --import tsx bench/idleMemory.ts [--starts 3] [--requests 300] [--connections 10] [--ready 5] [--spaces]
+ *   node --import tsx bench/idleMemory.ts [--starts 3 (0: ready time only)] [--requests 300] [--connections 10] [--ready 5] [--spaces]
  *     [--cli path/to/cli.js]   (another build than dist/daemon/cli.js, to compare bundle variants)
+ *     [--node-args="--max-semi-space-size=4 …"]   (V8/Node flags for the daemon, to compare tunings)
  *
  * Each start: the daemon with an empty switchboard.yaml (embedded defaults: observability on, cache off, no local
  * model) and OPENAI_* pointing at the fake upstream in its own process — the same set-up as bench/perf.ts's
@@ -65,11 +66,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => percentile(xs, 0.5);
 
 let cli: string | undefined;
+let nodeFlags: string[] = [];
 
 async function start(upstream: UpstreamProcess, dir: string, tag: string, yaml: string, nodeArgs: string[] = []): Promise<DaemonUnderTest> {
   const file = join(dir, `${tag}.yaml`);
   await writeFile(file, yaml);
-  return startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: file }, pollMs: 2, nodeArgs, cli });
+  return startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: file }, pollMs: 2, nodeArgs: [...nodeFlags, ...nodeArgs], cli });
 }
 
 type Row = Record<string, number>;
@@ -130,9 +132,11 @@ async function main(): Promise<void> {
       ready: { type: 'string', default: '0' },
       spaces: { type: 'boolean', default: false },
       cli: { type: 'string' },
+      'node-args': { type: 'string', default: '' },
     },
   });
   cli = values.cli && resolve(values.cli);
+  nodeFlags = values['node-args'].split(/\s+/).filter(Boolean);
   if (!cli && !daemonBuilt()) throw new Error('dist/daemon/cli.js is missing: run `npm run build` first');
   const starts = Number(values.starts);
   const requests = Number(values.requests);
@@ -141,9 +145,11 @@ async function main(): Promise<void> {
   try {
     const rows: Row[] = [];
     for (let i = 0; i < starts; i++) rows.push(await oneStart(upstream, dir, i, requests, Number(values.connections), values.spaces));
-    const metrics = Object.keys(rows[0]!);
-    console.log(`\nidle memory, no switchboard.yaml, ${starts} starts (median, then each start); ${requests} requests at ${values.connections} connections`);
-    console.log(table(['metric', 'median', ...rows.map((_, k) => `#${k + 1}`)], metrics.map((m) => [m, median(rows.map((r) => r[m]!)).toFixed(1), ...rows.map((r) => r[m]!.toFixed(1))])));
+    if (rows.length > 0) {
+      const metrics = Object.keys(rows[0]!);
+      console.log(`\nidle memory, no switchboard.yaml, ${starts} starts (median, then each start); ${requests} requests at ${values.connections} connections`);
+      console.log(table(['metric', 'median', ...rows.map((_, k) => `#${k + 1}`)], metrics.map((m) => [m, median(rows.map((r) => r[m]!)).toFixed(1), ...rows.map((r) => r[m]!.toFixed(1))])));
+    }
 
     const readyRuns = Number(values.ready);
     if (readyRuns > 0) {

@@ -1,7 +1,4 @@
 /** Starts and stops a whole daemon: config, providers, gateway, listeners, state file. */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { configJsonSchema } from './config/jsonSchema.js';
 import type { Config } from './config/schema.js';
 import { Gateway } from './gateway/gateway.js';
 import { cacheAdminRoutes } from './cache/admin.js';
@@ -14,6 +11,7 @@ import { createAccessControl } from './limits/accessControl.js';
 import { createApp } from './server/app.js';
 import { listen } from './server/listen.js';
 import { clearState, ensureHome, loadMasterKey, socketPathFor, writeState, type MasterKey } from './store/home.js';
+import { refreshSchemaFile } from './store/schemaFile.js';
 import { VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -61,7 +59,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   // The record stages wrap everything: the outer one sees what the client gets, the inner one the upstream.
   const providers = createProviders(config, log);
   // Keys, rate limits, budgets and the cost ledger; `resolve` is bound late (the gateway is built with the stage).
-  const access = createAccessControl({ config, home, masterKey: masterKey?.key, providers, log, resolve: (m) => gateway.resolve(m) });
+  const access = await createAccessControl({ config, home, masterKey: masterKey?.key, providers, log, resolve: (m) => gateway.resolve(m) });
   // The response cache sits after access control (a hit still needs a valid key and counts against limits).
   const cache = createResponseCache({ config: config.cache, providers: config.providers, home, log });
   const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(cache ? [cacheStage(cache)] : []), ...(recordInner ? [recordInner] : [])], { log });
@@ -105,8 +103,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     home,
     startedAt: new Date().toISOString(),
   });
-  // The editor's completion for switchboard.yaml; cheap, and always matches this daemon's version.
-  writeFileSync(path.join(home, 'switchboard.schema.json'), JSON.stringify(configJsonSchema(), null, 2));
+  // The editor's completion for switchboard.yaml, once the listeners are up (see store/schemaFile.ts).
+  setImmediate(() => refreshSchemaFile(home, log)).unref();
   log.info('listening', { url: `http://${host}:${listeners.port}`, socket: listeners.socketPath, tiers: gateway.tiers().map((t) => `${t.id}:${t.state}`) });
   return { gateway, port: listeners.port, host: listeners.host, socketPath: listeners.socketPath, url: `http://${host}:${listeners.port}`, masterKey, log, stop, stopped };
 }

@@ -86,7 +86,7 @@ contract('embedded', async () => {
 
 contract('redis (real redis-server)', async () => {
   const redis: TestRedis = await startRedis();
-  const client = createRedisClient({ url: redis.url, timeoutMs: 1000 });
+  const client = await createRedisClient({ url: redis.url, timeoutMs: 1000 });
   await new Promise<void>((r) => client.once('ready', () => r()));
   const store = new RedisAccounting(client, 'contract:');
   return { store, done: async () => (client.disconnect(), await redis.stop()) };

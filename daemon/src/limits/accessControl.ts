@@ -3,7 +3,7 @@
  * replicas), the key service, the pipeline stage, the authenticator and the admin endpoints.
  *
  * @example
- * const access = createAccessControl({ config, home, masterKey, providers, log, resolve: (m) => gateway.resolve(m) });
+ * const access = await createAccessControl({ config, home, masterKey, providers, log, resolve: (m) => gateway.resolve(m) });
  * new Gateway(config, providers, [access.stage]); createApp({ …, authenticate: access.authenticate, routes: access.routes });
  */
 import type { IncomingMessage } from 'node:http';
@@ -43,7 +43,7 @@ export interface AccessControl {
   close(): Promise<void>;
 }
 
-export function createAccessControl(opts: AccessControlOptions): AccessControl {
+export async function createAccessControl(opts: AccessControlOptions): Promise<AccessControl> {
   const { config, home, log } = opts;
   let store: CounterStore;
   let keyStore: KeyStore;
@@ -56,7 +56,7 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
   };
   if (config.store.mode === 'redis') {
     const { url, prefix, timeoutMs } = config.store.redis;
-    const redis = createRedisClient({ url, timeoutMs, onError: warn('redis unreachable') });
+    const redis = await createRedisClient({ url, timeoutMs, onError: warn('redis unreachable') });
     store = new RedisAccounting(redis, prefix);
     keyStore = new RedisKeyStore(redis, prefix);
     closeRedis = async () => {

@@ -3,7 +3,7 @@
  * sent while disconnected fails at once), no per-command retries, a command timeout, and reconnection in the
  * background. Callers decide what a failure means (fail open or closed).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface RedisClientOptions {
   url: string;
@@ -11,8 +11,10 @@ export interface RedisClientOptions {
   onError?: (e: Error) => void;
 }
 
-export function createRedisClient(opts: RedisClientOptions): Redis {
-  const client = new Redis(opts.url, {
+export async function createRedisClient(opts: RedisClientOptions): Promise<Redis> {
+  // ioredis (~450 KB bundled with its dependencies) is read and evaluated only when a config asks for Redis.
+  const { Redis: RedisClient } = await import('ioredis');
+  const client = new RedisClient(opts.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.timeoutMs,

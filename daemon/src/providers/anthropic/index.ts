@@ -1,5 +1,5 @@
 /** The Anthropic tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { CanonicalEvent, CanonicalResponse, FinishReason, Usage } from '../../gateway/canonical.js';
 import { collect } from '../../gateway/collect.js';
@@ -14,6 +14,9 @@ export interface AnthropicProviderOptions {
   timeoutMs?: number;
   models?: string[];
 }
+
+/** The SDK's own default (the config already resolved ANTHROPIC_BASE_URL into opts.baseURL). */
+const SDK_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 export const ANTHROPIC_DEFAULT_MODELS = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1'];
 
@@ -36,21 +39,27 @@ const FINISH: Record<string, FinishReason> = {
 };
 
 export function createAnthropicProvider(opts: AnthropicProviderOptions): Provider {
+  // The SDK (1 MB of bundled code, with OpenTelemetry's API) is loaded on the tier's first call, not at start-up:
+  // an idle daemon, or one without an Anthropic key, never reads or evaluates it (it is a chunk of its own).
+  let sdkClient: Promise<Anthropic> | undefined;
   const client = opts.apiKey
-    ? new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 60_000 })
+    ? () =>
+        (sdkClient ??= import('@anthropic-ai/sdk').then(
+          ({ default: Sdk }) => new Sdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 60_000 }),
+        ))
     : undefined;
   const models = opts.models ?? ANTHROPIC_DEFAULT_MODELS;
   return {
     id: 'anthropic',
     status(): TierStatus {
       return client
-        ? { id: 'anthropic', available: true, state: 'ready', detail: `Anthropic at ${client.baseURL}`, models }
+        ? { id: 'anthropic', available: true, state: 'ready', detail: `Anthropic at ${opts.baseURL ?? SDK_DEFAULT_BASE_URL}`, models }
         : { id: 'anthropic', available: false, state: 'unconfigured', detail: 'Set ANTHROPIC_API_KEY (or providers.anthropic.apiKey in switchboard.yaml) to enable the Anthropic tier.', models };
     },
     async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
       if (!client) throw new UpstreamError('The Anthropic tier is not configured: set ANTHROPIC_API_KEY.', 503, 'provider_not_configured');
       try {
-        const stream = await client.messages.create({ ...toAnthropicParams(call.request, call.model), stream: true }, { signal: call.signal });
+        const stream = await (await client()).messages.create({ ...toAnthropicParams(call.request, call.model), stream: true }, { signal: call.signal });
         const usage: Usage = { inputTokens: 0, outputTokens: 0 };
         let finish: FinishReason | undefined;
         let stopSequence: string | undefined;
@@ -99,7 +108,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
       const params = toAnthropicParams(call.request, call.model);
       if (params.max_tokens > LONGEST_WHOLE_ANSWER) return collect(this.stream(call));
       try {
-        return toResponse(await client.messages.create(params, { signal: call.signal, timeout: WHOLE_ANSWER_TIMEOUT_MS }));
+        return toResponse(await (await client()).messages.create(params, { signal: call.signal, timeout: WHOLE_ANSWER_TIMEOUT_MS }));
       } catch (e) {
         throw mapSdkError(e, 'Anthropic', call.signal, [opts.apiKey]);
       }
