@@ -120,7 +120,7 @@ export function observabilityRoutes(d: RouteDeps): Record<string, Partial<Record
           const feedback = { score: f.score, scale: f.scale, ...(f.comment !== undefined && { comment: f.comment }), time: new Date().toISOString() };
           await d.feedback.add(f.request_id, feedback);
           const normalized = normalizedScore(feedback);
-          if (entry) entry.score = normalized;
+          d.summary.setScore(f.request_id, normalized);
           d.metrics.observeFeedback({ route: entry?.route ?? record?.route ?? record?.model ?? '', target: entry?.target ?? record?.target ?? '', cache: entry?.cache ?? record?.cache ?? '' }, normalized);
           sendJson(res, 200, { request_id: f.request_id, recorded: true, satisfaction: normalized }, { [SWITCHBOARD_HEADERS.requestId]: requestId });
         },
