@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DAEMON_CLI, startDaemon } from './daemonProcess.js';
 import { openPool, send, type Target } from './perf/load.js';
@@ -51,7 +51,13 @@ function bundleModules(file: string): (line: number) => string {
 
 /** Self time (ms) per function and per module (source file, or package under node_modules) of a .cpuprofile. */
 export function summarize(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 25)): string {
-  const inBundle = existsSync(DAEMON_CLI) ? bundleModules(DAEMON_CLI) : () => 'daemon/cli.js';
+  // cli.js and its chunks (dist/daemon/chunks/, code splitting), each mapped by its own path comments.
+  const bundleDir = dirname(DAEMON_CLI);
+  const mappers = new Map<string, (line: number) => string>();
+  const inBundle = (file: string, line: number) => {
+    if (!mappers.has(file)) mappers.set(file, existsSync(file) ? bundleModules(file) : () => file.slice(bundleDir.length + 1));
+    return mappers.get(file)!(line);
+  };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
@@ -62,7 +68,7 @@ export function summarize(profile: CpuProfile, top = Number(process.env.PROFILE_
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const file = url.replace(/^file:\/\//, '');
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
-    const module = file === DAEMON_CLI ? inBundle(lineNumber) : (pkg ?? (file ? file.split('/').slice(-2).join('/') : `(${functionName || 'native'})`));
+    const module = file.startsWith(`${bundleDir}/`) ? inBundle(file, lineNumber) : (pkg ?? (file ? file.split('/').slice(-2).join('/') : `(${functionName || 'native'})`));
     fn.set(`${functionName || '(anonymous)'} ${module}:${lineNumber + 1}`, (fn.get(`${functionName || '(anonymous)'} ${module}:${lineNumber + 1}`) ?? 0) + ms);
     mod.set(module, (mod.get(module) ?? 0) + ms);
   }
