@@ -61,7 +61,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   // Keys, rate limits, budgets and the cost ledger; `resolve` is bound late (the gateway is built with the stage).
   const access = await createAccessControl({ config, home, masterKey: masterKey?.key, providers, log, resolve: (m) => gateway.resolve(m) });
   // The response cache sits after access control (a hit still needs a valid key and counts against limits).
-  const cache = createResponseCache({ config: config.cache, providers: config.providers, home, log });
+  const cache = await createResponseCache({ config: config.cache, providers: config.providers, home, log });
   const gateway = new Gateway(config, providers, [...(recordOuter ? [recordOuter] : []), access.stage, ...(cache ? [cacheStage(cache)] : []), ...(recordInner ? [recordInner] : [])], { log });
   observability.setCircuitSource(() => gateway.health().circuits ?? []);
   // When every target of a route fails, the resilience layer serves a stale cached answer if there is one.

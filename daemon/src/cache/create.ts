@@ -9,7 +9,6 @@ import { OpenAIEmbedder } from './embedders/openai.js';
 import { WinkEmbedder } from './embedders/wink.js';
 import { ResponseCache, type ResponseCacheOptions } from './responseCache.js';
 import { EmbeddedStore } from './stores/embeddedStore.js';
-import { RedisStore } from './stores/redisStore.js';
 import type { CacheStore } from './stores/store.js';
 
 export interface CreateCacheOptions {
@@ -20,14 +19,17 @@ export interface CreateCacheOptions {
   priceOf?: ResponseCacheOptions['priceOf'];
 }
 
-/** The cache, or undefined when `cache.enabled` is false. */
-export function createResponseCache(opts: CreateCacheOptions): ResponseCache | undefined {
+/**
+ * The cache, or undefined when `cache.enabled` is false. The Redis store (and ioredis, ~9 MB of an idle
+ * daemon's memory) is loaded only when the config asks for it.
+ */
+export async function createResponseCache(opts: CreateCacheOptions): Promise<ResponseCache | undefined> {
   const { config, log } = opts;
   if (!config.enabled) return undefined;
   const embedder = config.semantic ? createEmbedder(opts) : undefined;
   const store: CacheStore =
     config.store.type === 'redis'
-      ? new RedisStore({ url: config.store.url, prefix: config.store.prefix, log })
+      ? new (await import('./stores/redisStore.js')).RedisStore({ url: config.store.url, prefix: config.store.prefix, log })
       : new EmbeddedStore({ folder: path.join(opts.home, 'cache', 'index'), flushMs: config.flushMs, log });
   log.info('cache enabled', { store: store.kind, embedder: embedder?.id ?? null });
   return new ResponseCache({ config, store, log, ...(embedder && { embedder }), ...(opts.priceOf && { priceOf: opts.priceOf }) });
