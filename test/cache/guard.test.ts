@@ -96,6 +96,37 @@ describe('vector index', () => {
     assert.ok(agree >= 198, `top-1 agreed ${agree}/200`);
   });
 
+  it('with a threshold: never misses a neighbour at the threshold, and answers nothing when none is near', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const dims = 100;
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, x, j) => acc + x * b[j]!, 0);
+    for (const threshold of [0.98, 0.9]) {
+      const index = new VectorIndex(dims);
+      // More rows than the rerank count, so the SimHash prefilter (and its bound) is what decides.
+      for (let i = 0; i < 200; i++) index.add(`noise${i}`, unit(Float32Array.from({ length: dims }, rand)));
+      let found = 0;
+      const tries = 1000;
+      for (let t = 0; t < tries; t++) {
+        // v at cosine exactly `threshold` from u: the hardest case for the bound.
+        const u = unit(Float32Array.from({ length: dims }, rand));
+        const r = Float32Array.from({ length: dims }, rand);
+        const w = unit(r.map((x, j) => x - dot(r, u) * u[j]!));
+        const v = unit(u.map((x, j) => threshold * x + Math.sqrt(1 - threshold * threshold) * w[j]!));
+        index.add('target', v);
+        if (index.query(u, 1, threshold - 1e-3)[0]?.id === 'target') found++;
+        index.remove('target');
+      }
+      assert.equal(found, tries, `threshold ${threshold}: found ${found}/${tries}`);
+      // Random queries are nowhere near 0.9 of 200 random vectors in 100 dimensions.
+      for (let t = 0; t < 50; t++) assert.deepEqual(index.query(unit(Float32Array.from({ length: dims }, rand)), 3, threshold), []);
+    }
+  });
+
   it('removes entries and keeps answering correctly', () => {
     const index = new VectorIndex(3, 2);
     index.add('a', Float32Array.from([1, 0, 0]));

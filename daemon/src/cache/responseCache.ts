@@ -119,8 +119,7 @@ export class ResponseCache {
       await this.prepareSemantic(pending, question, true);
       const index = pending.scope ? this.indexes.get(pending.scope) : undefined;
       if (pending.vector && index) {
-        for (const n of index.query(pending.vector, 3)) {
-          if (n.score < settings.threshold) break;
+        for (const n of index.query(pending.vector, 3, settings.threshold)) {
           const candidate = this.entries.get(n.id);
           if (!candidate || candidate.expiresAt <= now || candidate.embedder !== embedder?.id) continue;
           const verdict = this.opts.config.guard ? guardPair(candidate.prompt, question.text, this.guardOptions()) : ({ ok: true } as const);

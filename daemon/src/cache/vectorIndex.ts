@@ -81,36 +81,56 @@ export class VectorIndex {
     return true;
   }
 
-  /** The best `k` neighbours by cosine, best first, among the `rerank` closest SimHash codes. */
-  query(vector: Float32Array, k = 1): Neighbour[] {
+  /**
+   * The best `k` neighbours by cosine, best first, among the `rerank` closest SimHash codes. With `minScore`,
+   * only neighbours at or above it: codes too far apart to reach it are skipped before any cosine is computed
+   * (see `hammingBound`), which is what makes a miss cheap.
+   */
+  query(vector: Float32Array, k = 1, minScore = -1): Neighbour[] {
     const n = this.ids.length;
     if (n === 0) return [];
     let candidates: number[];
     if (n <= this.rerank) candidates = Array.from({ length: n }, (_, i) => i);
-    else candidates = this.closestCodes(this.simhash(vector));
+    else candidates = this.closestCodes(this.simhash(vector), hammingBound(minScore));
     const scored: Neighbour[] = [];
     const d = this.dims;
     for (const i of candidates) {
       let s = 0;
       const o = i * d;
       for (let j = 0; j < d; j++) s += this.vectors[o + j]! * vector[j]!;
-      scored.push({ id: this.ids[i]!, score: s });
+      if (s >= minScore) scored.push({ id: this.ids[i]!, score: s });
     }
     scored.sort((a, b) => b.score - a.score);
     return scored.slice(0, k);
   }
 
-  private closestCodes(q: Uint32Array): number[] {
+  /** Rows whose code is within `bound` of `q`: the `rerank` closest of them. */
+  private closestCodes(q: Uint32Array, bound: number): number[] {
     const n = this.ids.length;
     if (this.distances.length < n) this.distances = new Uint8Array(Math.max(n, this.distances.length * 2));
     const dist = this.distances;
     const hist = new Uint32Array(BITS + 1);
     const c = this.codes;
     const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!;
+    const FAR = BITS + 1;
+    let within = 0;
     for (let i = 0, o = 0; i < n; i++, o += WORDS) {
-      const h = popcount(c[o]! ^ q0) + popcount(c[o + 1]! ^ q1) + popcount(c[o + 2]! ^ q2) + popcount(c[o + 3]! ^ q3);
+      // Half the code first: most rows of a large index are already past the bound there.
+      let h = popcount(c[o]! ^ q0) + popcount(c[o + 1]! ^ q1);
+      if (h <= bound) h += popcount(c[o + 2]! ^ q2) + popcount(c[o + 3]! ^ q3);
+      if (h > bound) {
+        dist[i] = FAR;
+        continue;
+      }
       dist[i] = h;
       hist[h]!++;
+      within++;
+    }
+    if (within === 0) return [];
+    const out: number[] = [];
+    if (within <= this.rerank) {
+      for (let i = 0; i < n; i++) if (dist[i]! <= bound) out.push(i);
+      return out;
     }
     let cutoff = 0;
     let below = 0;
@@ -121,7 +141,6 @@ export class VectorIndex {
     // Everything closer than the cutoff, then ties at the cutoff up to `rerank` candidates in all: near-identical
     // texts share codes, and without the cap one lookup could rescore thousands of tied vectors.
     let ties = this.rerank - below;
-    const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const h = dist[i]!;
       if (h < cutoff || (h === cutoff && ties-- > 0)) out.push(i);
@@ -152,6 +171,18 @@ export class VectorIndex {
     }
     return code;
   }
+}
+
+/**
+ * The Hamming distance (of 128 bits) beyond which two vectors are below `minScore` cosine except with
+ * probability under 1e-6: each SimHash bit differs with probability angle/π, independently, so the distance
+ * of a pair at the threshold is Binomial(128, p); the bound is its mean plus five standard deviations.
+ * Threshold 0.98 → 22 bits, 0.9 → 39, 0.8 → 50; no threshold → every row.
+ */
+export function hammingBound(minScore: number): number {
+  if (minScore <= -1) return BITS;
+  const p = Math.acos(Math.min(1, minScore)) / Math.PI;
+  return Math.min(BITS, Math.ceil(BITS * p + 5 * Math.sqrt(BITS * p * (1 - p))) + 1);
 }
 
 function sameVector(a: Float32Array, b: Float32Array): boolean {
