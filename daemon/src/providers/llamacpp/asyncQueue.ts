@@ -44,15 +44,16 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Wakes the consumer on the next turn of the event loop, not in the current microtask queue: node-llama-cpp's
-   * generation loop runs on this thread between tokens, so it first hands the next token's evaluation to its
-   * worker thread, and the gateway's per-token work (stages, SSE frame, socket write) then overlaps the model
-   * instead of delaying it. Tokens that arrive before the consumer runs are taken in one go.
+   * Wakes the consumer only after node-llama-cpp has handed the next token's evaluation to its worker thread,
+   * so that the gateway's per-token work (stages, SSE frame, socket write) overlaps the model instead of
+   * delaying it. node-llama-cpp calls onTextChunk and then queues that dispatch with setImmediate; a wake-up
+   * queued now would run first, so it takes two hops: the second setImmediate runs on the next loop turn,
+   * after the dispatch. Tokens that arrive before the consumer runs are taken in one go.
    */
   private notify(): void {
     const wake = this.wake;
     if (!wake) return;
     this.wake = undefined;
-    setImmediate(wake);
+    setImmediate(() => setImmediate(wake));
   }
 }
