@@ -4,7 +4,8 @@
  * Both doors (OpenAI, Anthropic) translate into this model and every provider translates out of it.
  * The shape follows Anthropic's (system apart, tool calls and tool results as content parts) because it
  * is the more general one: OpenAI's `tool` role and `tool_calls` map onto it without loss.
- * Streaming is the native shape: a non-streaming reply is a collected stream (see collect.ts).
+ * Streaming is the native shape: a non-streaming reply is a collected stream (see collect.ts), and a whole
+ * answer a provider fetched in one response travels as the events of one (`eventsOf`).
  */
 
 export type JsonSchema = Record<string, unknown>;
