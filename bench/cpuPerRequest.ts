@@ -6,20 +6,14 @@
  *
  * Run: `node --import tsx bench/cpuPerRequest.ts [--stream]` (needs `npm run build`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon } from './daemonProcess.js';
-import { ALL_ON_YAML, MINIMUM_YAML } from './perf.js';
+import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML, cpuMs, MINIMUM_YAML, startSwitchboard, switchboardTarget } from './perf.js';
 import { closedLoop, type Target } from './perf/load.js';
 import { startNodeProxy } from './perf/nodeProxy.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
 import { table } from './stats.js';
-
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
-};
 
 const stream = process.argv.includes('--stream');
 const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 0 });
@@ -38,20 +32,15 @@ try {
     await measure('bare node proxy', proxy.child.pid!, { ...direct, origin: proxy.url });
     await proxy.stop();
   }
-  const configs: [string, string][] = [['minimum', MINIMUM_YAML], ['all on, no cache', ALL_ON_YAML.replace(/^cache:.*\n/m, '')], ['all on', ALL_ON_YAML]];
+  const configs: [string, string][] = [['minimum', MINIMUM_YAML], ['all on, no cache', ALL_ON_NO_CACHE_YAML], ['all on', ALL_ON_YAML]];
+  const dir = mkdtempSync(join(tmpdir(), 'sb-cpu-'));
   for (const [label, yaml] of configs) {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-cpu-'));
-    writeFileSync(join(dir, 'switchboard.yaml'), yaml);
-    const d = await startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml') } });
+    const d = await startSwitchboard(upstream, dir, label.replace(/\W+/g, '-'), yaml);
     try {
-      let key = d.masterKey;
-      if (label !== 'minimum') {
-        const res = await fetch(`${d.url}/switchboard/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${d.masterKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bench', team: 'bench' }) });
-        key = ((await res.json()) as { secret: string }).secret;
-      }
+      const t = await switchboardTarget(d, label !== 'minimum');
       // The first start in a new data folder converts the cache's word vectors (~2 s of CPU): not per request.
       if (yaml.includes('cache:')) await new Promise((r) => setTimeout(r, 4000));
-      await measure(label, d.child.pid!, { ...direct, origin: d.url, headers: { authorization: `Bearer ${key}` }, model: 'openai/gpt-4o-mini' });
+      await measure(label, d.child.pid!, t);
     } finally {
       await d.stop();
     }

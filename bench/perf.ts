@@ -48,6 +48,8 @@ export const ALL_ON_YAML =
   'limits: { key: { rpm: 100000000, tpm: 100000000000 } }\n' +
   'budgets: { key: { day: { tokens: 100000000000, usd: 100000000 } } }\n';
 export const MINIMUM_YAML = 'observability: { enabled: false }\n';
+/** All on without the response cache (bench/profile.ts --no-cache, bench/cpuPerRequest.ts). */
+export const ALL_ON_NO_CACHE_YAML = ALL_ON_YAML.replace(/^cache:.*\n/m, '');
 
 type Metrics = Record<string, number>;
 /** label → metric → one value per round */
@@ -66,7 +68,7 @@ function median(xs: number[]): number {
 }
 
 /** CPU time (user + system, ms) a process has used so far. */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
@@ -159,13 +161,13 @@ async function soak(upstream: UpstreamProcess, dir: string, n: number, log: (s: 
   }
 }
 
-async function startSwitchboard(upstream: UpstreamProcess, dir: string, tag: string, yaml: string, pollMs?: number): Promise<DaemonUnderTest> {
+export async function startSwitchboard(upstream: UpstreamProcess, dir: string, tag: string, yaml: string, pollMs?: number): Promise<DaemonUnderTest> {
   const file = join(dir, `${tag}.yaml`);
   await writeFile(file, yaml);
   return startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: file }, pollMs });
 }
 
-async function switchboardTarget(d: DaemonUnderTest, virtualKey: boolean): Promise<Target> {
+export async function switchboardTarget(d: DaemonUnderTest, virtualKey: boolean): Promise<Target> {
   let key = d.masterKey;
   if (virtualKey) {
     const res = await fetch(`${d.url}/switchboard/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${d.masterKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bench', team: 'bench' }) });

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { DAEMON_CLI, startDaemon } from './daemonProcess.js';
 import { openPool, send, type Target } from './perf/load.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
-import { ALL_ON_YAML, MINIMUM_YAML } from './perf.js';
+import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML, MINIMUM_YAML } from './perf.js';
 import { table } from './stats.js';
 
 interface ProfileNode {
@@ -90,7 +90,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const dir = await mkdtemp(join(tmpdir(), 'sb-profile-'));
   const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 0 });
   const config = join(dir, 'switchboard.yaml');
-  const allOn = argv.includes('--no-cache') ? ALL_ON_YAML.replace(/^cache:.*\n/m, '') : ALL_ON_YAML;
+  const allOn = argv.includes('--no-cache') ? ALL_ON_NO_CACHE_YAML : ALL_ON_YAML;
   await writeFile(config, argv.includes('--minimum') ? MINIMUM_YAML : allOn);
   const d = await startDaemon({
     env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: config },

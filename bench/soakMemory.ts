@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startDaemon, type DaemonUnderTest } from './daemonProcess.js';
 import { openPool, send, type Target } from './perf/load.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
-import { ALL_ON_YAML } from './perf.js';
+import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML } from './perf.js';
 
 const args = process.argv.slice(2);
 const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 50000);
@@ -24,7 +24,7 @@ const cli = cliIndex >= 0 ? args[cliIndex + 1] : undefined;
 const nodeArgs = args.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
 if (forceGc && typeof WebSocket === 'undefined') throw new Error('--gc needs a WebSocket: run node with --experimental-websocket');
 
-const yaml = args.includes('--no-cache') ? ALL_ON_YAML.replace(/^cache:.*\n/m, '') : ALL_ON_YAML;
+const yaml = args.includes('--no-cache') ? ALL_ON_NO_CACHE_YAML : ALL_ON_YAML;
 const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 0 });
 const dir = mkdtempSync(join(tmpdir(), 'sk-'));
 writeFileSync(join(dir, 'c.yaml'), yaml);
