@@ -1,6 +1,6 @@
 /** A cached response, and its conversion from and back into a canonical event stream. */
 import type { CanonicalEvent, CanonicalResponse, Target } from '../gateway/canonical.js';
-import { ResponseCollector } from '../gateway/collect.js';
+import { ResponseCollector, responseEvents } from '../gateway/collect.js';
 
 export interface CacheEntry {
   /** The exact key of the request that produced it. */
@@ -27,22 +27,7 @@ export interface CacheEntry {
  * a stream in its own format (the doors encode it like any provider's).
  */
 export async function* replay(response: CanonicalResponse): AsyncGenerator<CanonicalEvent> {
-  let index = 0;
-  for (const part of response.content) {
-    if (part.type === 'text') {
-      for (const chunk of part.text.match(/\S+\s*|\s+/g) ?? []) yield { type: 'text', text: chunk };
-    } else {
-      yield { type: 'tool_call_start', index, id: part.id, name: part.name };
-      if (part.arguments) yield { type: 'tool_call_delta', index, arguments: part.arguments };
-      index++;
-    }
-  }
-  yield {
-    type: 'finish',
-    reason: response.finishReason,
-    usage: response.usage,
-    ...(response.stopSequence !== undefined && { stopSequence: response.stopSequence }),
-  };
+  yield* responseEvents(response, (text) => text.match(/\S+\s*|\s+/g) ?? []);
 }
 
 /**

@@ -42,19 +42,24 @@ export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<Ca
 }
 
 /**
- * A whole answer as the events a stream of it would have carried (the inverse of `collect`): one event per
- * text part and per tool call, so that everything after the provider treats both shapes alike.
+ * A whole response as the events a stream of it would have carried (the inverse of `collect`): text parts cut
+ * by `textChunks` (whole by default), then each tool call as a start and one argument delta, then the finish.
  */
-export async function* eventsOf(answer: Promise<CanonicalResponse>): AsyncGenerator<CanonicalEvent> {
-  const r = await answer;
+export function* responseEvents(r: CanonicalResponse, textChunks: (text: string) => Iterable<string> = (t) => [t]): Generator<CanonicalEvent> {
   let index = 0;
   for (const part of r.content) {
-    if (part.type === 'text') yield { type: 'text', text: part.text };
-    else {
+    if (part.type === 'text') {
+      for (const text of textChunks(part.text)) yield { type: 'text', text };
+    } else {
       yield { type: 'tool_call_start', index, id: part.id, name: part.name };
       if (part.arguments) yield { type: 'tool_call_delta', index, arguments: part.arguments };
       index++;
     }
   }
   yield { type: 'finish', reason: r.finishReason, usage: r.usage, ...(r.stopSequence !== undefined && { stopSequence: r.stopSequence }) };
+}
+
+/** A whole answer a provider fetched in one response, as events, so that everything after it treats both shapes alike. */
+export async function* eventsOf(answer: Promise<CanonicalResponse>): AsyncGenerator<CanonicalEvent> {
+  yield* responseEvents(await answer);
 }
