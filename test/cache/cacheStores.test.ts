@@ -239,6 +239,40 @@ describe('cache stores', function () {
       assert.deepEqual(byId(await open().load()), byId(live.values()));
     });
 
+    it('changes made while a compaction is writing (it reads the live entries a chunk per event-loop turn) all survive a restart', async () => {
+      const live = new Map<string, CacheEntry>();
+      const a = open(live);
+      await a.load();
+      const put = (e: CacheEntry) => {
+        live.delete(e.id); // the response cache re-inserts, so a re-put entry moves to the end
+        live.set(e.id, e);
+        a.put(e);
+      };
+      for (let i = 0; i < 1200; i++) put(entry());
+      let compacting = true;
+      const compaction = a.flush().finally(() => (compacting = false)); // 1,200 operations: past the bound
+      let turns = 0;
+      const ids = [...live.keys()];
+      while (compacting) {
+        await new Promise((r) => setImmediate(r));
+        if (!compacting) break;
+        if (++turns * 3 + 1 >= ids.length) continue;
+        // Per turn: one entry deleted, one answered again (same id, new answer), one new.
+        const gone = ids[turns * 3]!;
+        live.delete(gone);
+        a.delete([gone]);
+        put({ ...live.get(ids[turns * 3 + 1]!)!, prompt: `asked again at turn ${turns}`, createdAt: Date.now() + 10_000 + turns });
+        put(entry());
+      }
+      await compaction;
+      assert.ok(logged.some((l) => l.includes('cache index compacted')));
+      assert.ok(turns >= 20, `the event loop turned ${turns} times during the compaction of ~3 MB (a turn per 64 KB chunk)`);
+      await a.close();
+      const items = await new LocalIndex<{ entry: string }>(folder).listItems();
+      assert.equal(new Set(items.map((i) => i.id)).size, items.length, 'no entry twice in the snapshot');
+      assert.deepEqual(byId(await open().load()), byId(live.values()));
+    });
+
     it('compaction without the holder’s entries replays snapshot + journal to the same live set', async () => {
       const a = open();
       await a.load();
