@@ -168,7 +168,7 @@ export class ResponseCache {
     if (response.finishReason === 'content_filter') return;
     const now = this.now();
     const settings = this.routeSettings(pending.route);
-    const entry: CacheEntry = {
+    const kept: CacheEntry = {
       id: pending.id,
       route: pending.route,
       prompt: pending.prompt,
@@ -177,11 +177,15 @@ export class ResponseCache {
       createdAt: now,
       expiresAt: now + settings.ttlMs,
       staleUntil: now + settings.ttlMs + this.opts.config.staleSeconds * 1000,
-      ...(pending.scope && pending.vector && { scope: pending.scope, embedder: this.opts.embedder!.id, vector: Array.from(pending.vector) }),
     };
-    this.insert(entry);
+    const semantic = pending.scope !== undefined && pending.vector !== undefined;
+    if (semantic) {
+      kept.scope = pending.scope;
+      kept.embedder = this.opts.embedder!.id;
+    }
+    this.keep(kept, semantic ? pending.vector : undefined);
     this.counters.stored++;
-    this.opts.store.put(entry);
+    this.opts.store.put(semantic ? { ...kept, vector: Array.from(pending.vector!) } : kept);
     this.evict(pending.route, settings.maxEntries);
   }
 
@@ -203,16 +207,21 @@ export class ResponseCache {
    * instead of an array of 100 numbers, ~1 KB), and `liveEntries` puts it back for the store.
    */
   private insert(e: CacheEntry): void {
-    this.remove(e.id);
     const { vector, ...kept } = e;
-    this.entries.set(e.id, kept);
+    this.keep(kept, vector && Float32Array.from(vector));
+  }
+
+  /** `insert` for an entry already without its vector (a fresh answer: `put` has the vector as float32). */
+  private keep(e: CacheEntry, vector: Float32Array | undefined): void {
+    this.remove(e.id);
+    this.entries.set(e.id, e);
     let ids = this.lru.get(e.route);
     if (!ids) this.lru.set(e.route, (ids = new Map()));
     ids.set(e.id, true);
     if (e.scope && vector) {
       let index = this.indexes.get(e.scope);
       if (!index) this.indexes.set(e.scope, (index = new VectorIndex(vector.length)));
-      if (index.dims === vector.length) index.add(e.id, Float32Array.from(vector));
+      if (index.dims === vector.length) index.add(e.id, vector);
     }
   }
 
