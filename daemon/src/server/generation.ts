@@ -59,11 +59,19 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
     res.writeHead(200, { ...SSE_HEADERS, ...headers });
     res.write(encoder.start());
     let finished = false;
+    let flushed = false;
     try {
       for await (const event of events) {
         const frame = encoder.encode(event);
         if (event.type === 'finish') finished = true;
         if (frame && !(await writeWithBackpressure(res, frame))) throw new ClientAbortError();
+        if (frame && !flushed) {
+          // Node corks the socket at a write and uncorks on the next tick, which waits for the microtask queue
+          // to drain: when the upstream's first packet holds many deltas (a burst, a local model), the first
+          // token would leave only after all of them were relayed. Sent now; later frames batch as before.
+          flushed = true;
+          res.uncork();
+        }
       }
       if (!finished) throw new GatewayError(502, 'upstream_truncated', 'The upstream stream ended without finishing: the answer was truncated.');
       res.end(encoder.end());
