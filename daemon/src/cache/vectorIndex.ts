@@ -1,12 +1,13 @@
 /**
  * An in-memory nearest-neighbour index for unit vectors. Brute-force cosine over 100k × 100-d float32 takes
  * ~10 ms in JavaScript (measured here), twice the lookup budget; so every vector also gets a 128-bit SimHash
- * (signs of random projections, whose Hamming distance estimates the angle), the scan compares codes (~1 ms
- * at 100k), and only the closest `rerank` codes are scored by exact cosine. The cache only ever wants the
- * best match above a high threshold, which a Hamming prefilter keeps almost always.
+ * (signs of random projections, whose Hamming distance estimates the angle), the scan compares codes, and only
+ * the closest `rerank` codes are scored by exact cosine. The cache only ever wants the best match above a high
+ * threshold, which a Hamming prefilter keeps almost always. The projection and the scan run in WebAssembly
+ * (vectorKernels.ts).
  */
+import { BITS, SimHashKernels } from './vectorKernels.js';
 
-const BITS = 128;
 const WORDS = BITS / 32;
 
 export interface Neighbour {
@@ -19,8 +20,7 @@ export class VectorIndex {
   private vectors: Float32Array;
   private codes: Uint32Array;
   private readonly slot = new Map<string, number>();
-  private readonly planes: Float32Array;
-  private distances = new Uint8Array(0);
+  private readonly kernels: SimHashKernels;
   private lastHashed?: { vector: Float32Array; code: Uint32Array };
 
   constructor(
@@ -29,7 +29,7 @@ export class VectorIndex {
   ) {
     this.vectors = new Float32Array(dims * 64);
     this.codes = new Uint32Array(WORDS * 64);
-    this.planes = randomPlanes(dims, BITS);
+    this.kernels = kernelsFor(dims, rerank);
   }
 
   get size(): number {
@@ -91,65 +91,18 @@ export class VectorIndex {
     if (n === 0) return [];
     let candidates: number[];
     if (n <= this.rerank) candidates = Array.from({ length: n }, (_, i) => i);
-    else candidates = this.closestCodes(this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
+    else candidates = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
     const scored: Neighbour[] = [];
     const d = this.dims;
+    const vectors = this.vectors;
     for (const i of candidates) {
       let s = 0;
       const o = i * d;
-      for (let j = 0; j < d; j++) s += this.vectors[o + j]! * vector[j]!;
+      for (let j = 0; j < d; j++) s += vectors[o + j]! * vector[j]!;
       if (s >= minScore) scored.push({ id: this.ids[i]!, score: s });
     }
     scored.sort((a, b) => b.score - a.score);
     return scored.slice(0, k);
-  }
-
-  /** Rows whose code is within `bound` of `q` (and within `halfBound` on its first half): the `rerank` closest. */
-  private closestCodes(q: Uint32Array, bound: number, halfBound: number): number[] {
-    const n = this.ids.length;
-    if (this.distances.length < n) this.distances = new Uint8Array(Math.max(n, this.distances.length * 2));
-    const dist = this.distances;
-    const hist = new Uint32Array(BITS + 1);
-    const c = this.codes;
-    const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!;
-    const FAR = BITS + 1;
-    let within = 0;
-    for (let i = 0, o = 0; i < n; i++, o += WORDS) {
-      // Half the code first, against the half code's own bound: most rows of a large index are out there.
-      let h = popcount(c[o]! ^ q0) + popcount(c[o + 1]! ^ q1);
-      if (h > halfBound) {
-        dist[i] = FAR;
-        continue;
-      }
-      h += popcount(c[o + 2]! ^ q2) + popcount(c[o + 3]! ^ q3);
-      if (h > bound) {
-        dist[i] = FAR;
-        continue;
-      }
-      dist[i] = h;
-      hist[h]!++;
-      within++;
-    }
-    if (within === 0) return [];
-    const out: number[] = [];
-    if (within <= this.rerank) {
-      for (let i = 0; i < n; i++) if (dist[i]! <= bound) out.push(i);
-      return out;
-    }
-    let cutoff = 0;
-    let below = 0;
-    for (; cutoff <= BITS; cutoff++) {
-      if (below + hist[cutoff]! >= this.rerank) break;
-      below += hist[cutoff]!;
-    }
-    // Everything closer than the cutoff, then ties at the cutoff up to `rerank` candidates in all: near-identical
-    // texts share codes, and without the cap one lookup could rescore thousands of tied vectors.
-    let ties = this.rerank - below;
-    for (let i = 0; i < n; i++) {
-      const h = dist[i]!;
-      if (h < cutoff || (h === cutoff && ties-- > 0)) out.push(i);
-    }
-    return out;
   }
 
   /**
@@ -159,20 +112,8 @@ export class VectorIndex {
   private simhash(v: Float32Array): Uint32Array {
     const last = this.lastHashed;
     if (last && sameVector(last.vector, v)) return last.code;
-    const code = this.project(v);
+    const code = this.kernels.project(v);
     this.lastHashed = { vector: v.slice(), code };
-    return code;
-  }
-
-  private project(v: Float32Array): Uint32Array {
-    const code = new Uint32Array(WORDS);
-    const d = this.dims;
-    for (let b = 0; b < BITS; b++) {
-      let s = 0;
-      const o = b * d;
-      for (let j = 0; j < d; j++) s += this.planes[o + j]! * v[j]!;
-      if (s > 0) code[b >> 5]! |= 1 << (b & 31);
-    }
     return code;
   }
 }
@@ -196,12 +137,6 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** Gaussian hyperplanes from a fixed seed: the same on every replica and every run. */
 function randomPlanes(dims: number, bits: number): Float32Array {
   let seed = 0x9e3779b9;
@@ -214,4 +149,13 @@ function randomPlanes(dims: number, bits: number): Float32Array {
   const out = new Float32Array(dims * bits);
   for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
   return out;
+}
+
+/** One set of kernels per dimension count and candidate cap: every index of that shape shares its planes. */
+const kernels = new Map<string, SimHashKernels>();
+function kernelsFor(dims: number, rerank: number): SimHashKernels {
+  const key = `${dims}/${rerank}`;
+  let k = kernels.get(key);
+  if (!k) kernels.set(key, (k = new SimHashKernels(dims, randomPlanes(dims, BITS), rerank)));
+  return k;
 }
