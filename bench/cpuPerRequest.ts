@@ -9,7 +9,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML, cpuMs, MINIMUM_YAML, startSwitchboard, switchboardTarget } from './perf.js';
+import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML, cpuMs, MINIMUM_YAML, startSwitchboard, switchboardTarget, waitCacheReady } from './perf.js';
 import { closedLoop, type Target } from './perf/load.js';
 import { startNodeProxy } from './perf/nodeProxy.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
@@ -39,7 +39,7 @@ try {
     try {
       const t = await switchboardTarget(d, label !== 'minimum');
       // The first start in a new data folder converts the cache's word vectors (~2 s of CPU): not per request.
-      if (yaml.includes('cache:')) await new Promise((r) => setTimeout(r, 4000));
+      if (yaml.includes('cache:')) await waitCacheReady(d);
       await measure(label, d.child.pid!, t);
     } finally {
       await d.stop();
