@@ -62,6 +62,34 @@ describe('summary window (compact)', () => {
     });
   }
 
+  it('agrees with the reference when latencies repeat (percentiles by selection, not a sort: ties, tiny groups)', () => {
+    const r = rng(4);
+    let now = 20 * 86_400_000;
+    const clock = () => now;
+    const compact = new SummaryWindowStore(3000, clock);
+    const reference = new ReferenceSummaryWindow(3000, clock);
+    for (let i = 0; i < 3000; i++) {
+      now += Math.floor(r() * 2000);
+      const e: WindowEntry = {
+        id: `r${i}`,
+        t: now,
+        route: `route-${Math.floor(r() * r() * 12)}`,
+        target: 'openai/gpt-4o-mini',
+        error: false,
+        latencyMs: Math.floor(r() * 4),
+        ...(r() < 0.5 && { ttftMs: r() < 0.9 ? 1 : 2 }),
+        inputTokens: 1,
+        outputTokens: 1,
+        cachedTokens: 0,
+        cost: 0,
+        cache: 'miss',
+      };
+      compact.add(e);
+      reference.add(e);
+      if (i % 97 === 0 || i < 20) for (const w of Object.keys(SUMMARY_WINDOWS) as SummaryWindow[]) assert.deepEqual(compact.summarize(w), reference.summarize(w), `${w} after ${i + 1}`);
+    }
+  });
+
   it('starts small and forgets names no entry uses any more', () => {
     let now = 0;
     const w = new SummaryWindowStore(100, () => now);

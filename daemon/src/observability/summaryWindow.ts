@@ -116,8 +116,9 @@ export class SummaryWindowStore {
   summarize(window: SummaryWindow): { from: number; to: number; total: SummaryGroup; routes: SummaryGroup[]; targets: SummaryGroup[]; series: SummaryPoint[] } {
     const to = this.now();
     const from = to - SUMMARY_WINDOWS[window];
-    const inWindow: number[] = [];
-    for (let q = this.firstSince(from); q < this.tail; q++) inWindow.push(q % this.slots);
+    const first = this.firstSince(from);
+    const inWindow = new Uint32Array(this.tail - first);
+    for (let q = first; q < this.tail; q++) inWindow[q - first] = q % this.slots;
     const byRoute = this.groupBy(inWindow, this.route);
     const byTarget = this.groupBy(inWindow, this.target);
     const width = SUMMARY_WINDOWS[window] / POINTS;
@@ -207,22 +208,32 @@ export class SummaryWindowStore {
     };
   }
 
-  /** Slots by name, in order of first appearance (the sort by count is stable, so ties keep that order). */
-  private groupBy(slots: number[], column: Uint32Array): Map<string, number[]> {
-    const m = new Map<string, number[]>();
-    for (const s of slots) {
-      const k = this.names.name(column[s] as number);
-      if (!k) continue;
-      let list = m.get(k);
-      if (!list) m.set(k, (list = []));
+  /**
+   * Slots by name, in order of first appearance (the sort by count is stable, so ties keep that order). Grouped
+   * by the interned number, not the string: one array lookup per request instead of a string-keyed map.
+   */
+  private groupBy(slots: Uint32Array, column: Uint32Array): Map<string, number[]> {
+    const lists: number[][] = [];
+    const order: number[] = [];
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i] as number;
+      const id = column[s] as number;
+      let list = lists[id];
+      if (!list) {
+        lists[id] = list = [];
+        order.push(id);
+      }
       list.push(s);
+    }
+    const m = new Map<string, number[]>();
+    for (const id of order) {
+      const k = this.names.name(id);
+      if (k) m.set(k, lists[id] as number[]);
     }
     return m;
   }
 
-  private group(key: string, slots: number[]): SummaryGroup {
-    const latency = sortedOf(slots, this.latency);
-    const ttft = sortedOf(slots, this.ttft);
+  private group(key: string, slots: ArrayLike<number>): SummaryGroup {
     let errors = 0;
     let input = 0;
     let output = 0;
@@ -231,7 +242,8 @@ export class SummaryWindowStore {
     let cacheHits = 0;
     let feedbackCount = 0;
     let scoreSum = 0;
-    for (const s of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i] as number;
       if ((this.flags[s] as number) & ERROR) errors++;
       input += this.input[s] as number;
       output += this.output[s] as number;
@@ -250,8 +262,8 @@ export class SummaryWindowStore {
       requests: n,
       errors,
       errorRate: n ? errors / n : 0,
-      latencyMs: { p50: pct(latency, 0.5), p95: pct(latency, 0.95), p99: pct(latency, 0.99) },
-      ttftMs: { p50: pct(ttft, 0.5), p95: pct(ttft, 0.95), p99: pct(ttft, 0.99) },
+      latencyMs: percentiles(slots, this.latency),
+      ttftMs: percentiles(slots, this.ttft),
       tokens: { input, output, cached },
       cost: Math.round(cost * 1e6) / 1e6,
       cacheHits,
@@ -306,20 +318,62 @@ function nanToUndefined(v: number): number | undefined {
   return Number.isNaN(v) ? undefined : v;
 }
 
-/** Nearest-rank percentile of sorted values; null when there are none. */
-function pct(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const v = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-  return Math.round(v * 100) / 100;
+/**
+ * Nearest-rank P50, P95 and P99 of the column's values at `slots` (NaN, an absent value, left out); null when
+ * there are none. Selection instead of a sort: each percentile is the k-th smallest value, found by quickselect
+ * in linear time, the larger ranks first so that each next search runs on the prefix the previous one left
+ * below it. A day of 200,000 requests is summarised on the daemon's event loop while the dashboard polls.
+ */
+function percentiles(slots: ArrayLike<number>, column: Float64Array): { p50: number | null; p95: number | null; p99: number | null } {
+  const values = new Float64Array(slots.length);
+  let n = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const v = column[slots[i] as number] as number;
+    if (!Number.isNaN(v)) values[n++] = v;
+  }
+  if (n === 0) return { p50: null, p95: null, p99: null };
+  const rank = (q: number) => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+  const at = (k: number, end: number) => Math.round(select(values, k, end) * 100) / 100;
+  const k99 = rank(0.99);
+  const k95 = rank(0.95);
+  const p99 = at(k99, n);
+  const p95 = at(k95, k99 + 1);
+  const p50 = at(rank(0.5), k95 + 1);
+  return { p50, p95, p99 };
 }
 
-function sortedOf(slots: number[], column: Float64Array): number[] {
-  const out: number[] = [];
-  for (const s of slots) {
-    const v = column[s] as number;
-    if (!Number.isNaN(v)) out.push(v);
+/**
+ * The k-th smallest of a[0..end), moving it to a[k] with everything before it no larger (Hoare's quickselect,
+ * median-of-three pivots).
+ */
+function select(a: Float64Array, k: number, end: number): number {
+  let lo = 0;
+  let hi = end - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three at a[mid], the smallest at a[lo], the largest at a[hi].
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) swap(a, i++, j--);
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
   }
-  return out.sort((a, b) => a - b);
+  return a[k]!;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 function point(t: number, g: SummaryGroup): SummaryPoint {
