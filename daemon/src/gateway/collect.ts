@@ -32,6 +32,38 @@ export class ResponseCollector {
 }
 
 /** Collects a canonical event stream into one response (the non-streaming reply is a collected stream). */
+/**
+ * `collect` for a caller that answers first: the whole response as soon as the `finish` event arrives, and
+ * `finish()` to read the stream to its end afterwards — which is when the stages' end-of-stream work runs
+ * (settling limits, recording the request), so it no longer delays the answer. `finish()` reads on rather than
+ * abandoning the stream, so a provider's connection is left clean for reuse.
+ */
+export async function collectFirst(events: AsyncIterable<CanonicalEvent>): Promise<{ response: CanonicalResponse; finish: () => Promise<void> }> {
+  const it = events[Symbol.asyncIterator]();
+  const collector = new ResponseCollector();
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    let done: CanonicalResponse | undefined;
+    try {
+      done = collector.add(r.value);
+    } catch (e) {
+      await it.return?.();
+      throw e;
+    }
+    if (done) {
+      const response = done;
+      return {
+        response,
+        finish: async () => {
+          while (!(await it.next()).done);
+        },
+      };
+    }
+  }
+  throw new UpstreamError('The upstream stream ended without finishing: the answer was truncated.', undefined, 'upstream_truncated');
+}
+
 export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<CanonicalResponse> {
   const collector = new ResponseCollector();
   for await (const e of events) {

@@ -1,5 +1,5 @@
 /** The generation endpoints of both doors: parse, open the gateway stream, answer streamed or collected. */
-import { collect } from '../gateway/collect.js';
+import { collectFirst } from '../gateway/collect.js';
 import { targetName } from '../gateway/canonical.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -52,7 +52,10 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
     };
     const meta = { requestId: ctx.requestId, model: label, created: Math.floor(Date.now() / 1000) };
     if (!parsed.stream) {
-      sendJson(res, 200, door.render(await collect(events), meta), headers);
+      const { response, finish } = await collectFirst(events);
+      sendJson(res, 200, door.render(response, meta), headers);
+      // The stages' end-of-stream work (settle, record) runs once the answer is on its way.
+      await finish();
       return;
     }
     const encoder = door.encoder(meta, parsed.includeUsage);
