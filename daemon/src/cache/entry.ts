@@ -32,19 +32,17 @@ export async function* replay(response: CanonicalResponse): AsyncGenerator<Canon
 
 /**
  * Passes events through while collecting them; calls `onComplete` only when the stream reaches its `finish`
- * event — a truncated, failed or abandoned stream never does, and is never cached.
+ * event — a truncated, failed or abandoned stream never does, and is never cached. The answer is stored once
+ * the consumer has taken the finish event and reads on (the gateway's consumers read to the end: a whole answer
+ * is sent first, see collectFirst), so storing it does not delay the answer.
  */
 export async function* capture(events: AsyncIterable<CanonicalEvent>, onComplete: (response: CanonicalResponse) => void): AsyncGenerator<CanonicalEvent> {
   const collector = new ResponseCollector();
   let finished = false;
   for await (const e of events) {
     const done = finished ? undefined : collector.add(e);
-    // Stored at once: a consumer that has what it needs (collect() for a non-streaming reply) may stop
-    // reading right after this event, and the code after the loop would never run.
-    if (done) {
-      finished = true;
-      onComplete(done);
-    }
+    if (done) finished = true;
     yield e;
+    if (done) onComplete(done);
   }
 }
