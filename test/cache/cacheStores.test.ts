@@ -145,6 +145,18 @@ describe('cache stores', function () {
       if (live) store.useLiveEntries(() => live.values());
       return store;
     };
+    /** A store with its holder's live entries, loaded; `put` changes both, as the response cache does (a re-put entry moves to the end). */
+    const openHeld = async () => {
+      const live = new Map<string, CacheEntry>();
+      const a = open(live);
+      await a.load();
+      const put = (e: CacheEntry) => {
+        live.delete(e.id);
+        live.set(e.id, e);
+        a.put(e);
+      };
+      return { live, a, put };
+    };
     const snapshot = () => path.join(folder, 'index.json');
     const journal = () => `${folder}.journal`;
     const journalLines = () => readFileSync(journal(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { op: string; id: string });
@@ -205,13 +217,7 @@ describe('cache stores', function () {
     });
 
     it('compaction writes exactly the live set as a vectra index and empties the journal', async () => {
-      const live = new Map<string, CacheEntry>();
-      const a = open(live);
-      await a.load();
-      const put = (e: CacheEntry) => {
-        live.set(e.id, e);
-        a.put(e);
-      };
+      const { live, a, put } = await openHeld();
       for (let i = 0; i < 600; i++) put(entry());
       await a.flush();
       const gone = [...live.keys()].slice(0, 200);
@@ -240,14 +246,7 @@ describe('cache stores', function () {
     });
 
     it('changes made while a compaction is writing (it reads the live entries a chunk per event-loop turn) all survive a restart', async () => {
-      const live = new Map<string, CacheEntry>();
-      const a = open(live);
-      await a.load();
-      const put = (e: CacheEntry) => {
-        live.delete(e.id); // the response cache re-inserts, so a re-put entry moves to the end
-        live.set(e.id, e);
-        a.put(e);
-      };
+      const { live, a, put } = await openHeld();
       for (let i = 0; i < 1200; i++) put(entry());
       let compacting = true;
       const compaction = a.flush().finally(() => (compacting = false)); // 1,200 operations: past the bound
@@ -291,13 +290,7 @@ describe('cache stores', function () {
 
     for (const crash of ['while writing the new snapshot', 'after the old snapshot was moved aside', 'after the swap, before the journal was emptied', 'after the journal was emptied, before the old snapshot was removed', 'with only the old snapshot left aside (rolled back)']) {
       it(`a crash ${crash} loses nothing that was flushed`, async () => {
-        const live = new Map<string, CacheEntry>();
-        const a = open(live);
-        await a.load();
-        const put = (e: CacheEntry) => {
-          live.set(e.id, e);
-          a.put(e);
-        };
+        const { live, a, put } = await openHeld();
         for (let i = 0; i < 50; i++) put(entry());
         await a.compact(); // snapshot: 50 entries
         for (let i = 0; i < 20; i++) put(entry());
@@ -330,13 +323,7 @@ describe('cache stores', function () {
 
     it('a flush of 100 new entries at 10,000 appends only their lines', async function () {
       this.timeout(120_000);
-      const live = new Map<string, CacheEntry>();
-      const a = open(live);
-      await a.load();
-      const put = (e: CacheEntry) => {
-        live.set(e.id, e);
-        a.put(e);
-      };
+      const { live, a, put } = await openHeld();
       for (let i = 0; i < 10_000; i++) put(entry());
       await a.flush(); // past the bound: compacted into the snapshot
       assert.equal(statSync(journal()).size, 0);

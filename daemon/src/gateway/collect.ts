@@ -31,7 +31,6 @@ export class ResponseCollector {
   }
 }
 
-/** Collects a canonical event stream into one response (the non-streaming reply is a collected stream). */
 /**
  * `collect` for a caller that answers first: the whole response as soon as the `finish` event arrives, and
  * `finish()` to read the stream to its end afterwards — which is when the stages' end-of-stream work runs
@@ -64,6 +63,7 @@ export async function collectFirst(events: AsyncIterable<CanonicalEvent>): Promi
   throw new UpstreamError('The upstream stream ended without finishing: the answer was truncated.', undefined, 'upstream_truncated');
 }
 
+/** Collects a canonical event stream into one response, abandoning the stream at its finish event. */
 export async function collect(events: AsyncIterable<CanonicalEvent>): Promise<CanonicalResponse> {
   const collector = new ResponseCollector();
   for await (const e of events) {
