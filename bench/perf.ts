@@ -6,7 +6,8 @@
  *
  * Switchboard runs twice: "all on" = every default feature (master-key auth replaced by a virtual key with rate
  * limits and a daily token + money budget, request log, metrics, summary, response cache looked up and missed
- * on every request) and "minimum" (master key, observability off, no cache, no limits).
+ * on every request) and "minimum" (master key, observability off, no cache, no limits). A bare Node proxy
+ * (bench/perf/nodeProxy.ts) runs beside them as the floor: what any gateway written in Node adds here.
  *
  * Run: `npm run bench:perf` (or `node --import tsx bench/perf.ts`), options:
  *   --rounds N (5)  --seq N (300 requests per target per round)  --seq-stream N (100)  --duration MS (2000)
@@ -23,7 +24,7 @@ import { DAEMON_CLI, daemonBuilt, startDaemon, type DaemonUnderTest } from './da
 import { closedLoop, fixedRate, openPool, send, sequential, streamBurst, type LoadResult, type Target } from './perf/load.js';
 import { loadDirect, localModelPresent, localTierYaml, viaGateway, waitLocalReady, LOCAL_THREADS } from './perf/localTier.js';
 import { portkeyHeaders, portkeyInstalled, startPortkey, type PortkeyProcess } from './perf/portkey.js';
-import { startNodeProxy } from './perf/nodeProxy.js';
+import { startNodeProxy, type NodeProxyProcess } from './perf/nodeProxy.js';
 import { startUpstreamProcess, UPSTREAM_KEY, type UpstreamProcess } from './perf/upstreamProcess.js';
 import { percentile, table } from './stats.js';
 
@@ -114,21 +115,22 @@ function rows(scenario: string, results: RoundResults, higherIsBetter: (metric: 
   const metrics = [...(results.get(DIRECT)?.keys() ?? [])];
   const m = (label: string, metric: string) => median(results.get(label)?.get(metric) ?? []);
   return metrics.map((metric) => {
-    const [d, on, min, pk] = [DIRECT, ALL_ON, MINIMUM, PORTKEY].map((l) => m(l, metric)) as [number, number, number, number];
+    const [d, on, min, pk, px] = [DIRECT, ALL_ON, MINIMUM, PORTKEY, NODE_PROXY].map((l) => m(l, metric)) as [number, number, number, number, number];
     const throughput = higherIsBetter(metric);
     const digits = throughput ? 0 : 3;
     const added = (x: number) => (throughput ? '—' : fmt(x - d));
     return [
       `${scenario}: ${metric}`,
-      fmt(d, digits), fmt(on, digits), fmt(min, digits), fmt(pk, digits),
+      fmt(d, digits), fmt(on, digits), fmt(min, digits), fmt(pk, digits), fmt(px, digits),
       `${fmt(on / d, 2)}×`, `${fmt(on / pk, 2)}×`,
-      added(on), added(min), added(pk),
+      added(on), added(min), added(pk), throughput ? `${fmt(px / d, 2)}×` : added(px),
       throughput ? '—' : `${fmt((on - d) / (pk - d), 2)}×`,
     ];
   });
 }
 
-const HEADER = ['scenario: metric (ms, req/s)', 'direct', 'all on', 'minimum', 'portkey', 'on÷direct', 'on÷portkey', 'on added', 'min added', 'pk added', 'added÷pk'];
+/** "proxy added": what the bare Node proxy adds (for req/s rows: its throughput ÷ direct), the floor for any Node gateway. */
+const HEADER = ['scenario: metric (ms, req/s)', 'direct', 'all on', 'minimum', 'portkey', 'node proxy', 'on÷direct', 'on÷portkey', 'on added', 'min added', 'pk added', 'proxy added', 'added÷pk'];
 
 // ── scenarios ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -277,6 +279,7 @@ export async function measure(o: Options, log: (s: string) => void = console.log
   const upstream = await startUpstreamProcess({ delayMs: o.upstreamMs, chunkDelayMs: o.chunkMs });
   const daemons: DaemonUnderTest[] = [];
   let portkey: PortkeyProcess | undefined;
+  let proxy: NodeProxyProcess | undefined;
   const errors: string[] = [];
   const run = (s: string) => !o.skip.has(s);
   try {
@@ -285,12 +288,14 @@ export async function measure(o: Options, log: (s: string) => void = console.log
     const minimum = await startSwitchboard(upstream, dir, 'minimum', MINIMUM_YAML);
     daemons.push(minimum);
     portkey = await startPortkey();
+    proxy = await startNodeProxy(upstream.url, UPSTREAM_KEY);
     const up = new URL(upstream.url);
     const list: Target[] = [
       { label: DIRECT, origin: up.origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, model: 'gpt-4o-mini' },
       await switchboardTarget(allOn, true),
       await switchboardTarget(minimum, false),
       { label: PORTKEY, origin: portkey.url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${UPSTREAM_KEY}`, ...portkeyHeaders(upstream.url) }, model: 'gpt-4o-mini' },
+      { label: NODE_PROXY, origin: proxy.url, path: '/v1/chat/completions', headers: {}, model: 'gpt-4o-mini' },
     ];
     const idle = new Map([[ALL_ON, rssMB(allOn.child.pid!)], [MINIMUM, rssMB(minimum.child.pid!)], [PORTKEY, rssMB(portkey.child.pid!)]]);
     // The cache's first start in a new data folder converts its word vectors (~2 s of CPU in the background);
@@ -355,38 +360,33 @@ export async function measure(o: Options, log: (s: string) => void = console.log
     if (run('cpu')) {
       // CPU time per request of each process on the path, from /proc: unlike latency and throughput it hardly
       // depends on what else the machine is doing, and it says where a gateway's cost is.
-      log(`… CPU per request: 50 connections for ${o.durationMs} ms per target per round, + a bare Node proxy`);
-      const proxy = await startNodeProxy(upstream.url, UPSTREAM_KEY);
-      try {
-        const gateways: [Target, number | undefined][] = [
-          [list[0]!, undefined],
-          [list[1]!, allOn.child.pid],
-          [list[2]!, minimum.child.pid],
-          [list[3]!, portkey.child.pid],
-          [{ ...list[0]!, label: NODE_PROXY, origin: proxy.url }, proxy.child.pid],
-        ];
-        const pidOf = new Map(gateways.map(([t, pid]) => [t.label, pid]));
-        const res = await inRounds(gateways.map(([t]) => t), o.rounds, async (t) => {
-          const pid = pidOf.get(t.label);
-          const [g0, u0] = [pid ? cpuMs(pid) : 0, cpuMs(upstream.child.pid!)];
-          const r = checked(await closedLoop(t, 50, o.durationMs), t, errors);
-          const n = r.samples.length;
-          return { gateway: pid ? ((cpuMs(pid) - g0) * 1000) / n : NaN, upstream: ((cpuMs(upstream.child.pid!) - u0) * 1000) / n, 'req/s': n / r.seconds };
-        });
-        const m = (label: string, metric: string) => median(res.get(label)?.get(metric) ?? []);
-        log(`\n${table(
-          ['CPU per request (median of rounds)', 'gateway µs', 'upstream µs', 'req/s', 'gateway ÷ node proxy'],
-          gateways.map(([t]) => [
-            t.label,
-            fmt(m(t.label, 'gateway'), 0),
-            fmt(m(t.label, 'upstream'), 0),
-            fmt(m(t.label, 'req/s'), 0),
-            t.label === DIRECT ? '—' : `${fmt(m(t.label, 'gateway') / m(NODE_PROXY, 'gateway'), 2)}×`,
-          ]),
-        )}\n`);
-      } finally {
-        await proxy.stop();
-      }
+      log(`… CPU per request: 50 connections for ${o.durationMs} ms per target per round`);
+      const gateways: [Target, number | undefined][] = [
+        [list[0]!, undefined],
+        [list[1]!, allOn.child.pid],
+        [list[2]!, minimum.child.pid],
+        [list[3]!, portkey.child.pid],
+        [list[4]!, proxy.child.pid],
+      ];
+      const pidOf = new Map(gateways.map(([t, pid]) => [t.label, pid]));
+      const res = await inRounds(gateways.map(([t]) => t), o.rounds, async (t) => {
+        const pid = pidOf.get(t.label);
+        const [g0, u0] = [pid ? cpuMs(pid) : 0, cpuMs(upstream.child.pid!)];
+        const r = checked(await closedLoop(t, 50, o.durationMs), t, errors);
+        const n = r.samples.length;
+        return { gateway: pid ? ((cpuMs(pid) - g0) * 1000) / n : NaN, upstream: ((cpuMs(upstream.child.pid!) - u0) * 1000) / n, 'req/s': n / r.seconds };
+      });
+      const m = (label: string, metric: string) => median(res.get(label)?.get(metric) ?? []);
+      log(`\n${table(
+        ['CPU per request (median of rounds)', 'gateway µs', 'upstream µs', 'req/s', 'gateway ÷ node proxy'],
+        gateways.map(([t]) => [
+          t.label,
+          fmt(m(t.label, 'gateway'), 0),
+          fmt(m(t.label, 'upstream'), 0),
+          fmt(m(t.label, 'req/s'), 0),
+          t.label === DIRECT ? '—' : `${fmt(m(t.label, 'gateway') / m(NODE_PROXY, 'gateway'), 2)}×`,
+        ]),
+      )}\n`);
     }
     let burstErrors = '';
     if (run('burst')) {
@@ -411,6 +411,8 @@ export async function measure(o: Options, log: (s: string) => void = console.log
     for (const d of daemons.splice(0)) await d.stop();
     await portkey.stop();
     portkey = undefined;
+    await proxy.stop();
+    proxy = undefined;
 
     if (run('local') && localModelPresent()) {
       log('… local tier: gateway vs node-llama-cpp direct');
@@ -431,6 +433,7 @@ export async function measure(o: Options, log: (s: string) => void = console.log
   } finally {
     for (const d of daemons) await d.stop();
     await portkey?.stop();
+    await proxy?.stop();
     await upstream.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 /**
  * The floor for any Node.js gateway on this machine: a bare proxy with no features — one http server, one
- * keep-alive undici Pool, the request and the answer each parsed and re-serialised once (what the least a
- * gateway that reads requests must do). bench/perf.ts runs it beside Switchboard in the CPU-per-request
- * scenario, so that the figures say how much of Switchboard's cost is Node's own HTTP work.
+ * keep-alive undici Pool, the request and a whole answer each parsed and re-serialised once (the least a
+ * gateway that reads requests must do), a stream passed through chunk by chunk. bench/perf.ts runs it as a
+ * fifth target in every scenario, so that the figures say how much of Switchboard's cost and added latency is
+ * Node's own HTTP work.
  *
  * Run as a child process: `node --import tsx bench/perf/nodeProxy.ts <upstream URL> <key>`; prints one JSON line
  * `{ "url": … }` once listening. The parent side is `startNodeProxy`.
@@ -38,10 +39,17 @@ function main(upstreamURL: string, key: string): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean };
       pool
-        .request({ path, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body })
+        .request({ path, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(request) })
         .then(async (r) => {
+          if (request.stream) {
+            // Streams are passed through chunk by chunk as they arrive, unparsed: the least a streaming proxy does.
+            res.writeHead(r.statusCode, { 'content-type': 'text/event-stream' });
+            for await (const chunk of r.body) res.write(chunk);
+            res.end();
+            return;
+          }
           const text = JSON.stringify(JSON.parse(await r.body.text()));
           res.writeHead(r.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
           res.end(text);

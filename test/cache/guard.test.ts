@@ -139,4 +139,34 @@ describe('vector index', () => {
     assert.equal(index.query(Float32Array.from([0, 0, 1]))[0]?.id, 'c');
     assert.throws(() => index.add('d', Float32Array.from([1, 0])), /dimensions/);
   });
+
+  it('large indexes keep their codes in kernels of their own: two of the same shape, grown and shrunk, stay apart', () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const dims = 100;
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    // Past 1,024 rows an index scans its codes in place; both cross that, interleaved, through two growths.
+    const a = new VectorIndex(dims);
+    const b = new VectorIndex(dims);
+    const va: Float32Array[] = [];
+    const vb: Float32Array[] = [];
+    for (let i = 0; i < 2500; i++) {
+      va.push(unit(Float32Array.from({ length: dims }, rand)));
+      vb.push(unit(Float32Array.from({ length: dims }, rand)));
+      a.add(`a${i}`, va[i]!);
+      b.add(`b${i}`, vb[i]!);
+    }
+    for (let i = 0; i < 2500; i += 3) assert.ok(a.remove(`a${i}`));
+    for (let i = 0; i < 2500; i += 7) {
+      const gotA = a.query(va[i]!, 1, 0.98)[0]?.id;
+      assert.equal(gotA, i % 3 === 0 ? undefined : `a${i}`, `a, row ${i}`);
+      assert.equal(b.query(vb[i]!, 1, 0.98)[0]?.id, `b${i}`, `b, row ${i}`);
+    }
+    // And a removed row's place, refilled, answers for the new vector.
+    a.add('again', va[0]!);
+    assert.equal(a.query(va[0]!, 1, 0.98)[0]?.id, 'again');
+  });
 });

@@ -9,6 +9,12 @@
 import { BITS, SimHashKernels } from './vectorKernels.js';
 
 const WORDS = BITS / 32;
+/**
+ * Past this many rows an index gets its own kernels and keeps its codes in their memory (scanned in place);
+ * below it, lending the codes to the shared kernels costs under a microsecond, and a cache may hold thousands
+ * of small indexes (one per system prompt and history), each of which would otherwise hold ~64 KB of planes.
+ */
+const OWN_KERNELS_ROWS = 1024;
 
 export interface Neighbour {
   id: string;
@@ -18,9 +24,11 @@ export interface Neighbour {
 export class VectorIndex {
   private ids: string[] = [];
   private vectors: Float32Array;
+  /** The rows' SimHash codes: a typed array of the index's own, or the code table of `own` once large. */
   private codes: Uint32Array;
   private readonly slot = new Map<string, number>();
   private readonly kernels: SimHashKernels;
+  private own?: SimHashKernels;
   private lastHashed?: { vector: Float32Array; code: Uint32Array };
 
   constructor(
@@ -48,9 +56,15 @@ export class VectorIndex {
       const grown = new Float32Array(this.vectors.length * 2);
       grown.set(this.vectors);
       this.vectors = grown;
-      const codes = new Uint32Array(this.codes.length * 2);
-      codes.set(this.codes);
-      this.codes = codes;
+      const rows = grown.length / this.dims;
+      // A larger table keeps its contents (the memory grows in place); only the old view is detached.
+      if (this.own) this.codes = this.own.table(rows);
+      else {
+        if (rows > OWN_KERNELS_ROWS) this.own = kernelsFor(this.dims, this.rerank, false);
+        const codes = this.own ? this.own.table(rows) : new Uint32Array(rows * WORDS);
+        codes.set(this.codes);
+        this.codes = codes;
+      }
     }
     this.vectors.set(vector, i * this.dims);
     this.codes.set(this.simhash(vector), i * WORDS);
@@ -91,7 +105,11 @@ export class VectorIndex {
     if (n === 0) return [];
     let candidates: number[];
     if (n <= this.rerank) candidates = Array.from({ length: n }, (_, i) => i);
-    else candidates = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
+    else {
+      const q = this.simhash(vector);
+      const [bound, half] = [hammingBound(minScore), hammingBound(minScore, BITS / 2)];
+      candidates = this.own ? this.own.closestInTable(n, q, bound, half) : this.kernels.closest(this.codes, n, q, bound, half);
+    }
     const scored: Neighbour[] = [];
     const d = this.dims;
     const vectors = this.vectors;
@@ -151,11 +169,18 @@ function randomPlanes(dims: number, bits: number): Float32Array {
   return out;
 }
 
-/** One set of kernels per dimension count and candidate cap: every index of that shape shares its planes. */
+/**
+ * Kernels for an index of this shape: shared by every small index of that dimension count and candidate cap,
+ * or (`shared` false) a new instance for one large index. All have the same planes.
+ */
 const kernels = new Map<string, SimHashKernels>();
-function kernelsFor(dims: number, rerank: number): SimHashKernels {
+const planes = new Map<number, Float32Array>();
+function kernelsFor(dims: number, rerank: number, shared = true): SimHashKernels {
+  let p = planes.get(dims);
+  if (!p) planes.set(dims, (p = randomPlanes(dims, BITS)));
+  if (!shared) return new SimHashKernels(dims, p, rerank);
   const key = `${dims}/${rerank}`;
   let k = kernels.get(key);
-  if (!k) kernels.set(key, (k = new SimHashKernels(dims, randomPlanes(dims, BITS), rerank)));
+  if (!k) kernels.set(key, (k = new SimHashKernels(dims, p, rerank)));
   return k;
 }

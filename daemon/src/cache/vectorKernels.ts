@@ -1,8 +1,10 @@
 /**
  * The vector index's two hot loops — the SimHash projection and the Hamming scan — run in WebAssembly
  * (vectorKernels.wat): SIMD dot products and a native popcount, where JavaScript had 128 scalar dot products and
- * a twelve-operation popcount per word. One instance per dimension count holds the hyperplanes and a scratch
- * area; the index keeps its codes in its own typed array and lends them for each scan (one copy, ~1 ns per row).
+ * a twelve-operation popcount per word. An instance holds the hyperplanes, a scratch area and a code table.
+ * Small indexes share one instance per dimension count and lend it their codes for each scan (one copy, ~1 ns
+ * per row); a large index owns an instance and keeps its codes in that table, where they are scanned in place
+ * (copying 10,000 rows per lookup cost more than the scan, and evicted it from the CPU's caches).
  */
 import { VECTOR_KERNELS_WASM } from './vectorKernels.wasm.js';
 
@@ -30,6 +32,8 @@ export class SimHashKernels {
   private readonly outAt: number;
   private readonly scanAt: number;
   private bytes!: Uint8Array;
+  /** Rows the code table has room for. */
+  private rows = 0;
 
   constructor(
     readonly dims: number,
@@ -61,13 +65,28 @@ export class SimHashKernels {
    * half: all of them when there are at most `maxOut`, else the `maxOut` closest (ties in row order).
    */
   closest(codes: Uint32Array, n: number, q: Uint32Array, bound: number, halfBound: number): number[] {
-    const codesAt = this.scanAt;
-    const distAt = codesAt + n * 16;
-    this.ensure(distAt + n + 16); // collect reads distances sixteen at a time
+    this.table(n).set(codes.subarray(0, n * WORDS));
+    return this.closestInTable(n, q, bound, halfBound);
+  }
+
+  /**
+   * The code table, room for `rows` codes (4 words each) and their scan's distances: a view of the instance's
+   * memory, valid until the next call of `table` with more rows (a larger memory detaches the old views).
+   */
+  table(rows: number): Uint32Array {
+    if (rows > this.rows) {
+      this.rows = rows;
+      this.ensure(this.scanAt + rows * 17 + 16); // 16 bytes of code and 1 of distance per row; collect reads 16 at a time
+    }
+    return new Uint32Array(this.bytes.buffer, this.scanAt, rows * WORDS);
+  }
+
+  /** `closest` over the first `n` rows of the code table, in place. */
+  closestInTable(n: number, q: Uint32Array, bound: number, halfBound: number): number[] {
+    const distAt = this.scanAt + this.rows * 16;
     const mem = this.bytes.buffer;
-    new Uint32Array(mem, codesAt, n * WORDS).set(codes.subarray(0, n * WORDS));
     new Uint32Array(mem, this.codeAt, WORDS).set(q);
-    const within = this.k.scan(codesAt, n, this.codeAt, bound, halfBound, distAt, this.histAt);
+    const within = this.k.scan(this.scanAt, n, this.codeAt, bound, halfBound, distAt, this.histAt);
     if (within === 0) return [];
     let cutoff = bound + 1;
     let ties = 0;
