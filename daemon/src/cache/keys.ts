@@ -2,7 +2,7 @@
  * What makes two requests the same: the exact key (everything that changes the answer) and the semantic scope
  * (everything but the question being asked), both hashed. Route scoping lives in `cacheScope` alone.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CanonicalMessage, CanonicalRequest } from '../gateway/canonical.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { CacheConfig } from './configSchema.js';
@@ -35,7 +35,8 @@ function answerParams(r: CanonicalRequest): unknown {
 }
 
 export function sha256(value: unknown): string {
-  return createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('base64url');
+  // One-shot hash: a Hash object per call cost ~2× as much, and the cache takes two per request.
+  return hash('sha256', typeof value === 'string' ? value : JSON.stringify(value), 'base64url');
 }
 
 export function exactKey(route: string, tenant: string, r: CanonicalRequest): string {

@@ -2,7 +2,7 @@
  * Virtual keys: how a secret is made and recognised. Only the SHA-256 of a secret is stored (secrets are 192
  * random bits, so a fast hash is enough: there is nothing to brute-force); the secret is shown once.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { KeyInfo, KeySettings } from '../protocol/keys.js';
 
 /** What the stores keep: the settings, the hash, and the lifecycle dates. */
@@ -26,7 +26,7 @@ export function newKeyId(): string {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export function displayPrefix(secret: string): string {

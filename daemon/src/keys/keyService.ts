@@ -4,7 +4,7 @@
  * cached briefly so that a shared store is not asked on every request, and a stale record keeps serving while
  * the store is unreachable.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash as cryptoHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AuthenticationError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../errors.js';
 import type { Identity } from '../gateway/context.js';
@@ -126,5 +126,5 @@ export class KeyService {
 }
 
 function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+  return cryptoHash('sha256', s, 'buffer');
 }
