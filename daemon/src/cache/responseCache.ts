@@ -185,7 +185,7 @@ export class ResponseCache {
     }
     this.keep(kept, semantic ? pending.vector : undefined);
     this.counters.stored++;
-    this.opts.store.put(semantic ? { ...kept, vector: Array.from(pending.vector!) } : kept);
+    this.opts.store.put(semantic ? { ...kept, vector: toArray(pending.vector!) } : kept);
     this.evict(pending.route, settings.maxEntries);
   }
 
@@ -229,7 +229,7 @@ export class ResponseCache {
   private *liveEntries(): Iterable<CacheEntry> {
     for (const e of this.entries.values()) {
       const v = e.scope ? this.indexes.get(e.scope)?.vectorOf(e.id) : undefined;
-      yield v ? { ...e, vector: Array.from(v) } : e;
+      yield v ? { ...e, vector: toArray(v) } : e;
     }
   }
 
@@ -389,3 +389,13 @@ function summary(e: CacheEntry, now: number): CacheEntrySummary {
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * A float32 vector as the plain array a store serialises. Array.from walks the iterator protocol: a result
+ * object and a boxed number per element, which made the cache's compactions a third of the daemon's allocation.
+ */
+function toArray(v: Float32Array): number[] {
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+  return out;
+}

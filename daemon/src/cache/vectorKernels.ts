@@ -102,7 +102,10 @@ export class SimHashKernels {
       ties = this.maxOut - below;
     }
     const found = this.k.collect(distAt, n, cutoff, ties, this.outAt);
-    return Array.from(new Uint32Array(mem, this.outAt, found));
+    const rows = new Uint32Array(mem, this.outAt, found);
+    const out = new Array<number>(found);
+    for (let i = 0; i < found; i++) out[i] = rows[i]!;
+    return out;
   }
 
   /** Grows the memory to at least `bytes` (a grow detaches the old buffer, so views are made per call). */
