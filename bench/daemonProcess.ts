@@ -105,3 +105,35 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonUnder
   }
   return { url, masterKey, child, readyMs: performance.now() - spawnedAt, output: () => log, stop };
 }
+
+export interface Inspector {
+  send(method: string, params?: object): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * A minimal Chrome DevTools Protocol client on the inspector of a daemon started with `--inspect=127.0.0.1:0`
+ * (its URL is on the daemon's stderr). Needs a global WebSocket: node --experimental-websocket.
+ */
+export async function connectInspector(daemon: DaemonUnderTest): Promise<Inspector> {
+  const url = /ws:\/\/\S+/.exec(daemon.output())?.[0];
+  if (!url) throw new Error(`no inspector URL in the daemon's output:\n${daemon.output()}`);
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  };
+  return {
+    send: (method, params = {}) => new Promise((resolve) => {
+      pending.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    }),
+    close: () => ws.close(),
+  };
+}

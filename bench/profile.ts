@@ -49,15 +49,26 @@ function bundleModules(file: string): (line: number) => string {
   };
 }
 
-/** Self time (ms) per function and per module (source file, or package under node_modules) of a .cpuprofile. */
-export function summarize(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 25)): string {
-  // cli.js and its chunks (dist/daemon/chunks/, code splitting), each mapped by its own path comments.
-  const bundleDir = dirname(DAEMON_CLI);
-  const mappers = new Map<string, (line: number) => string>();
-  const inBundle = (file: string, line: number) => {
+// cli.js and its chunks (dist/daemon/chunks/, code splitting), each mapped by its own path comments.
+const bundleDir = dirname(DAEMON_CLI);
+const mappers = new Map<string, (line: number) => string>();
+
+/**
+ * The module of a profile's call frame: the daemon's source file (through the bundle's path comments), the
+ * package under node_modules, or the last two path parts; `(name)` for a native frame.
+ */
+export function moduleOf(url: string, line: number, functionName: string): string {
+  const file = url.replace(/^file:\/\//, '');
+  if (file.startsWith(`${bundleDir}/`)) {
     if (!mappers.has(file)) mappers.set(file, existsSync(file) ? bundleModules(file) : () => file.slice(bundleDir.length + 1));
     return mappers.get(file)!(line);
-  };
+  }
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+  return pkg ?? (file ? file.split('/').slice(-2).join('/') : `(${functionName || 'native'})`);
+}
+
+/** Self time (ms) per function and per module (source file, or package under node_modules) of a .cpuprofile. */
+export function summarize(profile: CpuProfile, top = Number(process.env.PROFILE_TOP ?? 25)): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
@@ -66,9 +77,7 @@ export function summarize(profile: CpuProfile, top = Number(process.env.PROFILE_
   const mod = new Map<string, number>();
   for (const [id, ms] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const file = url.replace(/^file:\/\//, '');
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
-    const module = file.startsWith(`${bundleDir}/`) ? inBundle(file, lineNumber) : (pkg ?? (file ? file.split('/').slice(-2).join('/') : `(${functionName || 'native'})`));
+    const module = moduleOf(url, lineNumber, functionName);
     fn.set(`${functionName || '(anonymous)'} ${module}:${lineNumber + 1}`, (fn.get(`${functionName || '(anonymous)'} ${module}:${lineNumber + 1}`) ?? 0) + ms);
     mod.set(module, (mod.get(module) ?? 0) + ms);
   }

@@ -11,7 +11,7 @@
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonUnderTest } from './daemonProcess.js';
+import { connectInspector, startDaemon } from './daemonProcess.js';
 import { openPool, send, type Target } from './perf/load.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
 import { ALL_ON_NO_CACHE_YAML, ALL_ON_YAML } from './perf.js';
@@ -58,7 +58,7 @@ for (const checkpoint of [5000, 10000, 20000, 30000, 40000, 50000, 75000, 100000
     }
   }));
   const rps = (checkpoint - from) / ((performance.now() - t0) / 1000);
-  if (inspector) await inspector('HeapProfiler.collectGarbage');
+  if (inspector) await inspector.send('HeapProfiler.collectGarbage');
   const m = await metrics();
   console.log(`${String(checkpoint).padStart(8)}: RSS ${mb(rss())} MB, heap used ${mb(metric(m, 'nodejs_heap_size_used_bytes'))} MB, heap total ${mb(metric(m, 'nodejs_heap_size_total_bytes'))} MB, external ${mb(metric(m, 'nodejs_external_memory_bytes'))} MB, ${rps.toFixed(0)} req/s${errors ? `, ${errors} errors` : ''}`);
 }
@@ -67,24 +67,3 @@ await pool.close();
 await d.stop();
 await upstream.stop();
 process.exit(0); // the inspector socket, if any, would keep the loop alive
-
-/** A minimal Chrome DevTools Protocol client on the daemon's inspector (its URL is on the daemon's stderr). */
-async function connectInspector(daemon: DaemonUnderTest): Promise<(method: string) => Promise<unknown>> {
-  const url = /ws:\/\/\S+/.exec(daemon.output())?.[0];
-  if (!url) throw new Error(`no inspector URL in the daemon's output:\n${daemon.output()}`);
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  let id = 0;
-  const pending = new Map<number, (v: unknown) => void>();
-  ws.onmessage = (ev) => {
-    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  };
-  return (method) => new Promise((resolve) => {
-    pending.set(++id, resolve);
-    ws.send(JSON.stringify({ id, method }));
-  });
-}

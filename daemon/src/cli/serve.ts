@@ -6,8 +6,9 @@ export async function runServe(opts: { loaded: LoadedConfig; home: string; port?
   // V8 moves allocation sites whose objects often survive a scavenge straight to the old generation. A gateway's
   // request-scoped objects live about as long as a scavenge period under load, so whole sites got pretenured and
   // their short-lived objects filled the old generation: at 500 req/s all on, mark-compacts (11–18 ms) came
-  // every few seconds and set the P99. Set before anything is allocated in bulk (measured in the README).
-  setFlagsFromString('--no-allocation-site-pretenuring');
+  // every few seconds and set the P99. Set before anything is allocated in bulk; a pretenuring flag on the
+  // command line wins (bench/gcUnderLoad.ts compares the two).
+  if (!process.execArgv.some((a) => a.includes('allocation-site-pretenuring'))) setFlagsFromString('--no-allocation-site-pretenuring');
   // Signals are handled from the first instant: one that arrives while the daemon starts stops it gracefully
   // as soon as it is up, instead of killing the process with the state file and socket left behind.
   let stopAsked: string | undefined;
