@@ -16,8 +16,13 @@ const TOKEN = /[A-Za-z0-9]+(?:[.'’+#-][A-Za-z0-9]+)*(?:\+\+|#)?|\$|%|£|€|°
 
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.normalize('NFKC').matchAll(TOKEN)) {
-    const raw = m[0].replace(/’/g, "'");
+  // match() with /g gives the strings alone: matchAll's match objects were most of a lookup's allocation.
+  for (const word of text.normalize('NFKC').match(TOKEN) ?? []) {
+    const raw = word.includes('’') ? word.replace(/’/g, "'") : word;
+    if (!raw.includes("'")) {
+      out.push({ raw, lower: raw.toLowerCase(), pos: out.length });
+      continue;
+    }
     // "don't" → "do" + "not", "can't" → "can" + "not": the embedding and the negation check both see "not".
     const neg = /^(.*?)n't$/i.exec(raw);
     if (neg && neg[1]) {
