@@ -15,7 +15,8 @@ const PAGE = 65_536;
 interface Exports {
   memory: WebAssembly.Memory;
   project(planes: number, stride: number, v: number, out: number): void;
-  scan(codes: number, n: number, q: number, bound: number, half: number, dist: number, hist: number): number;
+  scan(codes: number, n: number, q: number, bound: number, half: number, dist: number): number;
+  histogram(dist: number, n: number, hist: number): void;
   collect(dist: number, n: number, cutoff: number, ties: number, out: number): number;
 }
 
@@ -86,13 +87,14 @@ export class SimHashKernels {
     const distAt = this.scanAt + this.rows * 16;
     const mem = this.bytes.buffer;
     new Uint32Array(mem, this.codeAt, WORDS).set(q);
-    const within = this.k.scan(this.scanAt, n, this.codeAt, bound, halfBound, distAt, this.histAt);
+    const within = this.k.scan(this.scanAt, n, this.codeAt, bound, halfBound, distAt);
     if (within === 0) return [];
     let cutoff = bound + 1;
     let ties = 0;
     if (within > this.maxOut) {
       // The distance at which the closest `maxOut` are reached: everything nearer, then ties up to the cap
       // (near-identical texts share codes; without the cap one lookup could rescore thousands of them).
+      this.k.histogram(distAt, n, this.histAt);
       const hist = new Uint32Array(mem, this.histAt, BITS + 1);
       let below = 0;
       for (cutoff = 0; cutoff <= BITS; cutoff++) {
