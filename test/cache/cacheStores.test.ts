@@ -203,6 +203,26 @@ describe('cache stores', function () {
       assert.deepEqual(fileState(snapshot()), before, 'a restart does not rewrite it either');
     });
 
+    it('journals a vector as base64 float32 beside the entry, exactly, and still reads lines with the vector inside', async () => {
+      const a = open();
+      await a.load();
+      const fresh = entry();
+      a.put(fresh);
+      await a.close();
+      const line = JSON.parse(readFileSync(journal(), 'utf8').trim()) as { entry: CacheEntry; v: unknown };
+      assert.equal(typeof line.v, 'string');
+      assert.equal(line.entry.vector, undefined, 'no decimal copy of the vector');
+      assert.equal(Buffer.from(line.v as string, 'base64').length, 400);
+      // A line as the journal wrote it before (the vector a JSON array inside the entry), and one without a vector.
+      const older = entry();
+      const { vector: _vector, scope: _scope, ...exactOnly } = entry();
+      appendFileSync(journal(), `${JSON.stringify({ op: 'put', id: older.id, entry: older })}\n${JSON.stringify({ op: 'put', id: exactOnly.id, entry: exactOnly })}\n`);
+      const loaded = byId(await open().load());
+      assert.deepEqual(loaded.get(fresh.id), fresh);
+      assert.deepEqual(loaded.get(older.id), older);
+      assert.deepEqual(loaded.get(exactOnly.id), exactOnly);
+    });
+
     it('drops entries past their stale deadline on load', async () => {
       let t = Date.now();
       const a = open(undefined, () => t);
@@ -330,12 +350,12 @@ describe('cache stores', function () {
       const snap = fileState(snapshot());
       assert.ok(snap.size > 10_000 * 2000, `a 10,000-entry snapshot (${snap.size} bytes)`);
       const fresh = Array.from({ length: 100 }, () => entry());
-      const lines = fresh.reduce((n, e) => n + Buffer.byteLength(`${JSON.stringify({ op: 'put', id: e.id, entry: e })}\n`), 0);
       const before = bytesWritten();
       for (const e of fresh) put(e);
       await a.flush();
       const written = bytesWritten() - before;
-      assert.equal(statSync(journal()).size, lines, 'the journal holds exactly the 100 new lines');
+      const lines = statSync(journal()).size;
+      assert.deepEqual(journalLines().map((l) => `${l.op} ${l.id}`), fresh.map((e) => `put ${e.id}`), 'the journal holds exactly the 100 new lines');
       assert.ok(written >= lines && written < lines + 4096, `${written} bytes written for ${lines} bytes of journal lines`);
       assert.ok(lines * 50 < snap.size, `the flush wrote ${lines} bytes, under 2 % of the ${snap.size}-byte snapshot`);
       assert.deepEqual(fileState(snapshot()), snap, 'the snapshot was not rewritten');
