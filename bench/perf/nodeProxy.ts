@@ -20,8 +20,11 @@ export interface NodeProxyProcess {
   stop(): Promise<void>;
 }
 
-export async function startNodeProxy(upstreamURL: string, key: string): Promise<NodeProxyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, upstreamURL, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startNodeProxy(upstreamURL: string, key: string, opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<NodeProxyProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', import.meta.filename, upstreamURL, key], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...opts.env },
+  });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (l) => (rl.close(), resolve(l)));
