@@ -63,13 +63,15 @@ describe('cache guard', function () {
 });
 
 describe('vector index', () => {
+  /** A repeatable uniform generator on [-0.5, 0.5) (a linear congruential one, seeded per test). */
+  const seeded = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const unit = (v: Float32Array) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+
   it('finds the same best neighbour as a brute-force scan (SimHash prefilter recall)', () => {
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-    const unit = (v: Float32Array) => {
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
-    };
+    const rand = seeded(7);
     const dims = 100;
     const index = new VectorIndex(dims);
     const all: Float32Array[] = [];
@@ -97,13 +99,8 @@ describe('vector index', () => {
   });
 
   it('with a threshold: never misses a neighbour at the threshold, and answers nothing when none is near', () => {
-    let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const rand = seeded(11);
     const dims = 100;
-    const unit = (v: Float32Array) => {
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
-    };
     const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, x, j) => acc + x * b[j]!, 0);
     for (const threshold of [0.98, 0.9]) {
       const index = new VectorIndex(dims);
@@ -141,13 +138,8 @@ describe('vector index', () => {
   });
 
   it('large indexes keep their codes in kernels of their own: two of the same shape, grown and shrunk, stay apart', () => {
-    let seed = 5;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const rand = seeded(5);
     const dims = 100;
-    const unit = (v: Float32Array) => {
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
-    };
     // Past 1,024 rows an index scans its codes in place; both cross that, interleaved, through two growths.
     const a = new VectorIndex(dims);
     const b = new VectorIndex(dims);
