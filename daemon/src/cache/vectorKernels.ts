@@ -4,7 +4,7 @@
  * a twelve-operation popcount per word. An instance holds the hyperplanes, a scratch area and a code table.
  * Small indexes share one instance per dimension count and lend it their codes for each scan (one copy, ~1 ns
  * per row); a large index owns an instance and keeps its codes in that table, where they are scanned in place
- * (copying 10,000 rows per lookup cost more than the scan, and evicted it from the CPU's caches).
+ * (at 100,000 rows the copy was ~30 µs of a ~300 µs lookup).
  */
 import { VECTOR_KERNELS_WASM } from './vectorKernels.wasm.js';
 
