@@ -9,10 +9,12 @@
  * Without --variant: this build as it runs, and with V8's allocation-site pretenuring back on (the daemon turns
  * it off unless the command line names it). FLAGS are space-separated node flags; CLI another build's cli.js.
  *
- *   node --experimental-websocket --import tsx bench/gcUnderLoad.ts --alloc [--requests 12000]
+ *   node --experimental-websocket --import tsx bench/gcUnderLoad.ts --alloc [--requests 12000] [--survivors]
  *
  * samples the daemon's allocations through the inspector (objects collected by either GC included) over N
- * requests at the same rate and prints KB allocated per request by function: what makes the scavenges.
+ * requests at the same rate and prints KB allocated per request by function: what makes the scavenges. With
+ * --survivors, only objects no scavenge collected (promoted to the old generation, or still live): what makes
+ * the mark-compacts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,7 @@ const rounds = num('--rounds', 8);
 const seconds = num('--seconds', 4);
 const rate = num('--rate', 500);
 const alloc = args.includes('--alloc');
+const survivors = args.includes('--survivors');
 const variants = args
   .flatMap((a, i) => (a === '--variant' ? [args[i + 1]!] : []))
   .map((v) => {
@@ -82,7 +85,7 @@ try {
     const inspector = await connectInspector(d);
     const requests = num('--requests', 12_000);
     await inspector.send('HeapProfiler.enable');
-    await inspector.send('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    await inspector.send('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: !survivors, includeObjectsCollectedByMajorGC: true });
     const r = await fixedRate(t, 50, rate, (requests / rate) * 1000);
     const { profile } = (await inspector.send('HeapProfiler.stopSampling')) as { profile: SamplingNode & { head?: SamplingNode } };
     const bySite = new Map<string, number>();
@@ -96,7 +99,8 @@ try {
     inspector.close();
     const n = r.samples.length;
     const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-    console.log(`${n} requests at ${rate} req/s, all on: ${(total / n / 1024).toFixed(1)} KB allocated per request (sampled every 4 KB)`);
+    const what = survivors ? 'that outlived the scavenges' : 'allocated';
+    console.log(`${n} requests at ${rate} req/s, all on: ${(total / n / 1024).toFixed(1)} KB ${what} per request (sampled every 4 KB)`);
     console.log(table(['allocation site (function, module)', 'KB per request'], [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => [k, (v / n / 1024).toFixed(2)])));
   } else {
     counting = true;
