@@ -10,7 +10,8 @@ import { costNanoUsd, tokensByKind } from '../../daemon/src/cost/cost.js';
 import { PriceTable } from '../../daemon/src/cost/prices.js';
 import { formatReset } from '../../daemon/src/limits/headers.js';
 import { reserveIn, settleIn, type Charge, type CounterLevel, type CounterStore } from '../../daemon/src/limits/counters.js';
-import { countPromptTokens } from '../../daemon/src/limits/tokenCount.js';
+import { countPromptTokens, remembering } from '../../daemon/src/limits/tokenCount.js';
+import type { CanonicalRequest } from '../../daemon/src/gateway/canonical.js';
 import { EmbeddedAccounting } from '../../daemon/src/store/embeddedAccounting.js';
 import { RedisAccounting } from '../../daemon/src/store/redisAccounting.js';
 import { createRedisClient } from '../../daemon/src/store/redisClient.js';
@@ -144,5 +145,36 @@ describe('cost arithmetic', () => {
     assert.equal(openai, 6 + 4 + 3, 'o200k: 6 tokens + per-message 4 + primer 3');
     const anthropic = await countPromptTokens(request, { provider: 'anthropic', model: 'claude-haiku-4-5' }, new Map());
     assert.equal(anthropic, Math.ceil(27 / 3) + 4 + 3);
+  });
+
+  it('remembers the counts of long texts (a conversation resends its history), least recently used out first', () => {
+    const counted: string[] = [];
+    const count = remembering((t) => (counted.push(t), t.length), 1000);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(400));
+    assert.equal(count(a), 400);
+    assert.equal(count(a), 400);
+    assert.equal(count('short text'), 10);
+    assert.equal(count('short text'), 10);
+    assert.deepEqual(counted, [a, 'short text', 'short text'], 'a long text is counted once, a short one every time');
+    count(b); // 800 characters remembered
+    count(a); // a is now the most recent
+    count(c); // 1,200 > 1,000: the least recently used (b) goes
+    counted.length = 0;
+    count(a);
+    count(c);
+    count(b);
+    assert.deepEqual(counted, [b], 'b was forgotten, a and c were not');
+    assert.equal(count('d'.repeat(1500)), 1500, 'a text longer than the whole memory is counted, not kept');
+  });
+
+  it('counts a growing conversation exactly as without remembering', async () => {
+    const messages: CanonicalRequest['messages'] = [];
+    const target = { provider: 'openai', model: 'gpt-4o-mini' };
+    const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+    for (let turn = 0; turn < 12; turn++) {
+      messages.push({ role: turn % 2 ? 'assistant' : 'user', content: [{ type: 'text', text: `turn ${turn}: ${'the history grows by one long message each turn, '.repeat(8 + turn)}` }] });
+      const expected = messages.reduce((n, m) => n + countTokens((m.content[0] as { text: string }).text), 0) + messages.length * 4 + 3;
+      assert.equal(await countPromptTokens({ model: 'gpt-4o-mini', messages }, target, new Map()), expected, `turn ${turn}`);
+    }
   });
 });

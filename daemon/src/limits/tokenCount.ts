@@ -24,9 +24,43 @@ const NO_SPECIALS = { disallowedSpecial: new Set<string>() };
 function openAIEncoder(model: string): Promise<Encoder> {
   // gpt-4 / gpt-3.5 use cl100k_base; gpt-4o, gpt-4.1, gpt-5, o-series and newer use o200k_base.
   if (/^gpt-(4(?!o|\.)|3\.5)/.test(model)) {
-    return (cl100k ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => (t: string) => m.countTokens(t, NO_SPECIALS)));
+    return (cl100k ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => remembering((t) => m.countTokens(t, NO_SPECIALS))));
   }
-  return (o200k ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => (t: string) => m.countTokens(t, NO_SPECIALS)));
+  return (o200k ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => remembering((t) => m.countTokens(t, NO_SPECIALS))));
+}
+
+/** Texts shorter than this are counted every time (cheaper than remembering them). */
+const REMEMBER_FROM_CHARS = 256;
+/** The characters of remembered texts, at most (~2–4 MB of strings). */
+const REMEMBER_CHARS = 2_000_000;
+
+/**
+ * Remembers the counts of long texts, least recently used out first: a conversation sends its whole history
+ * again every turn, and counting 40 turns (7,500 tokens) took 0.7–1.8 ms per request, where only the newest
+ * message is new. Exact: a text's count never changes.
+ */
+export function remembering(count: Encoder, maxChars = REMEMBER_CHARS): Encoder {
+  const known = new Map<string, number>();
+  let chars = 0;
+  return (text) => {
+    if (text.length < REMEMBER_FROM_CHARS) return count(text);
+    const n = known.get(text);
+    if (n !== undefined) {
+      known.delete(text); // to the back: most recently used
+      known.set(text, n);
+      return n;
+    }
+    const counted = count(text);
+    if (text.length > maxChars) return counted;
+    known.set(text, counted);
+    chars += text.length;
+    for (const [oldest] of known) {
+      if (chars <= maxChars) break;
+      known.delete(oldest);
+      chars -= oldest.length;
+    }
+    return counted;
+  };
 }
 
 /** The request's text pieces (system, message parts, tool definitions) and the number of images. */

@@ -1,0 +1,40 @@
+/**
+ * Prompt token counting for limits and budgets on a growing conversation (every turn resends the history):
+ * the daemon's count (`countPromptTokens`, which remembers long texts' counts) against counting every text
+ * again with the same BPE, at turns 10, 20 and 40 of a conversation of ~190-token messages. In process.
+ *
+ * Run: `node --import tsx bench/tokenCount.ts`
+ */
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { CanonicalRequest } from '../daemon/src/gateway/canonical.js';
+import { countPromptTokens } from '../daemon/src/limits/tokenCount.js';
+import { table } from './stats.js';
+
+const WORDS = 'the quick brown fox jumps over the lazy dog while a gateway counts every token of the conversation history again'.split(' ');
+const message = (turn: number) => Array.from({ length: 150 }, (_, j) => `${WORDS[(turn * 7 + j) % WORDS.length]}${j % 13 === 0 ? ` ${turn}${j}` : ''}`).join(' ');
+const target = { provider: 'openai', model: 'gpt-4o-mini' };
+const rows: string[][] = [];
+// Five conversations, each counted turn by turn both ways; medians per turn.
+const times = new Map<number, { daemon: number[]; again: number[]; tokens: number }>();
+for (let run = 0; run < 5; run++) {
+  const messages: CanonicalRequest['messages'] = [];
+  for (let turn = 1; turn <= 40; turn++) {
+    messages.push({ role: turn % 2 ? 'user' : 'assistant', content: [{ type: 'text', text: `${run} ${message(turn)}` }] });
+    let t = performance.now();
+    const tokens = await countPromptTokens({ model: 'gpt-4o-mini', messages }, target, new Map());
+    const daemon = performance.now() - t;
+    t = performance.now();
+    for (const m of messages) countTokens((m.content[0] as { text: string }).text);
+    const again = performance.now() - t;
+    const at = times.get(turn) ?? { daemon: [], again: [], tokens };
+    at.daemon.push(daemon);
+    at.again.push(again);
+    times.set(turn, at);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const turn of [10, 20, 40]) {
+  const at = times.get(turn)!;
+  rows.push([String(turn), String(at.tokens), median(at.again).toFixed(3), median(at.daemon).toFixed(3)]);
+}
+console.log(table(['turn', 'prompt tokens', 'count every text, ms', 'daemon (remembers), ms'], rows));
