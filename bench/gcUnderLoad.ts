@@ -16,13 +16,13 @@
  * --survivors, only objects no scavenge collected (promoted to the old generation, or still live): what makes
  * the mark-compacts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectInspector, startDaemon, type DaemonUnderTest } from './daemonProcess.js';
+import { connectInspector, type DaemonUnderTest } from './daemonProcess.js';
 import { closedLoop, fixedRate, type Target } from './perf/load.js';
-import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
-import { ALL_ON_YAML, cpuMs, switchboardTarget, waitCacheReady } from './perf.js';
+import { startUpstreamProcess } from './perf/upstreamProcess.js';
+import { ALL_ON_YAML, cpuMs, startSwitchboard, switchboardTarget, waitCacheReady } from './perf.js';
 import { moduleOf } from './profile.js';
 import { percentile, table } from './stats.js';
 
@@ -53,13 +53,11 @@ interface Gc {
 
 const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 1 });
 const dir = mkdtempSync(join(tmpdir(), 'sb-gc-'));
-writeFileSync(join(dir, 'c.yaml'), ALL_ON_YAML);
 const started: { name: string; d: DaemonUnderTest; t: Target; gc: Gc }[] = [];
 let counting = false;
 try {
   for (const v of alloc ? variants.slice(0, 1) : variants) {
-    const d = await startDaemon({
-      env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: join(dir, 'c.yaml') },
+    const d = await startSwitchboard(upstream, dir, 'allOn', ALL_ON_YAML, {
       nodeArgs: alloc ? ['--inspect=127.0.0.1:0', ...v.flags] : ['--trace-gc', ...v.flags],
       ...(v.cli && { cli: v.cli }),
     });

@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DAEMON_CLI, daemonBuilt, startDaemon, type DaemonUnderTest } from './daemonProcess.js';
+import { DAEMON_CLI, daemonBuilt, startDaemon, type DaemonUnderTest, type StartDaemonOptions } from './daemonProcess.js';
 import { closedLoop, fixedRate, openPool, send, sequential, streamBurst, type LoadResult, type Target } from './perf/load.js';
 import { loadDirect, localModelPresent, localTierYaml, viaGateway, waitLocalReady, LOCAL_THREADS } from './perf/localTier.js';
 import { portkeyHeaders, portkeyInstalled, startPortkey, type PortkeyProcess } from './perf/portkey.js';
@@ -165,10 +165,11 @@ async function soak(upstream: UpstreamProcess, dir: string, n: number, log: (s: 
   }
 }
 
-export async function startSwitchboard(upstream: UpstreamProcess, dir: string, tag: string, yaml: string, pollMs?: number): Promise<DaemonUnderTest> {
+/** The built daemon on `yaml` (written to `<dir>/<tag>.yaml`) against the fake upstream; `opts` as startDaemon's. */
+export async function startSwitchboard(upstream: UpstreamProcess, dir: string, tag: string, yaml: string, opts: Partial<StartDaemonOptions> = {}): Promise<DaemonUnderTest> {
   const file = join(dir, `${tag}.yaml`);
   await writeFile(file, yaml);
-  return startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: file }, pollMs });
+  return startDaemon({ ...opts, env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: file, ...opts.env } });
 }
 
 /** Waits until the daemon's response cache has its embedder (the semantic tier) ready. */
@@ -199,7 +200,7 @@ async function startup(upstream: UpstreamProcess, dir: string, log: (s: string) 
   const portkeyTimes: number[] = [];
   const localTimes: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const d = await startSwitchboard(upstream, dir, `start${i}`, ALL_ON_YAML, 2);
+    const d = await startSwitchboard(upstream, dir, `start${i}`, ALL_ON_YAML, { pollMs: 2 });
     times.push(d.readyMs);
     await d.stop();
     if (portkeyInstalled()) {
@@ -208,7 +209,7 @@ async function startup(upstream: UpstreamProcess, dir: string, log: (s: string) 
       await p.stop();
     }
     if (localModelPresent()) {
-      const l = await startSwitchboard(upstream, dir, `startl${i}`, ALL_ON_YAML + localTierYaml(), 2);
+      const l = await startSwitchboard(upstream, dir, `startl${i}`, ALL_ON_YAML + localTierYaml(), { pollMs: 2 });
       const loaded = await waitLocalReady(l);
       localTimes.push(l.readyMs, l.readyMs + loaded);
       await l.stop();

@@ -8,14 +8,13 @@
  *
  * Run: `node --import tsx bench/streamTimeline.ts [--requests 600]` (needs `npm run build`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startDaemon } from './daemonProcess.js';
 import { openPool, send, type Target } from './perf/load.js';
 import { startNodeProxy } from './perf/nodeProxy.js';
 import { startUpstreamProcess, UPSTREAM_KEY } from './perf/upstreamProcess.js';
-import { ALL_ON_YAML, MINIMUM_YAML, switchboardTarget, waitCacheReady } from './perf.js';
+import { ALL_ON_YAML, MINIMUM_YAML, startSwitchboard, switchboardTarget, waitCacheReady } from './perf.js';
 import { percentile, table } from './stats.js';
 
 const PRELOAD = resolve(import.meta.dirname, 'perf', 'socketTrace.mjs');
@@ -70,10 +69,9 @@ try {
     stop: proxy.stop,
   });
   for (const [label, yaml, virtualKey] of [['switchboard (minimum)', MINIMUM_YAML, false], ['switchboard (all on)', ALL_ON_YAML, true]] as const) {
-    const out = join(dir, `${virtualKey ? 'allOn' : 'minimum'}.tsv`);
-    const config = join(dir, `${virtualKey ? 'allOn' : 'minimum'}.yaml`);
-    writeFileSync(config, yaml);
-    const d = await startDaemon({ env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: upstream.url, SWITCHBOARD_CONFIG: config, SOCKET_TRACE_OUT: out }, nodeArgs: ['--import', PRELOAD] });
+    const tag = virtualKey ? 'allOn' : 'minimum';
+    const out = join(dir, `${tag}.tsv`);
+    const d = await startSwitchboard(upstream, dir, tag, yaml, { env: { SOCKET_TRACE_OUT: out }, nodeArgs: ['--import', PRELOAD] });
     if (virtualKey) await waitCacheReady(d);
     traced.push({ label, target: await switchboardTarget(d, virtualKey), pid: d.child.pid!, serverPort: Number(new URL(d.url).port), out, stop: d.stop });
   }
