@@ -1,7 +1,9 @@
 // Packages the extension as a linux-x64 .vsix from a staging folder (out/vsix) that holds only what runs:
 // dist/ (daemon, extension, webviews), schemas/, package.json, README/LICENSE, and node-llama-cpp with its own
 // dependency tree (the daemon bundle has everything else inlined; node-llama-cpp stays external because of its
-// native binaries). Staging keeps the .vsix small whatever other dependencies the repository gains.
+// native binaries), and the cache's word vectors converted once (40 MB instead of the 300 MB npm package the
+// daemon converts them from elsewhere). Staging keeps the .vsix small whatever other dependencies the
+// repository gains.
 //   node scripts/packageExtension.mjs            (after npm run build)
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,18 @@ function runtimeClosure() {
   return [...seen];
 }
 
+/**
+ * Converts the wink word vectors into the daemon's compact file beside the bundle, where the daemon looks for a
+ * shipped copy (shippedWordVectorsFile in daemon/src/cache/embedders/wordVectors.ts). Runs the daemon's own
+ * converter through tsx (a dev dependency, as packaging is).
+ */
+function shipWordVectors(daemonDir) {
+  const code = `import { convertWinkVectors, winkPackageFile, writeWordVectors, WINK_FILE_NAME } from './daemon/src/cache/embedders/wordVectors.ts';
+import { WINK_VOCABULARY } from './daemon/src/cache/embedders/wink.ts';
+await writeWordVectors(process.argv[1] + '/' + WINK_FILE_NAME, await convertWinkVectors(winkPackageFile(), WINK_VOCABULARY));`;
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, daemonDir], { cwd: root, stdio: 'inherit' });
+}
+
 /** Builds out/vsix and runs vsce there. Returns the .vsix path. */
 export function packageExtension({ out = path.join(root, 'dist', `switchboard-${TARGET}.vsix`) } = {}) {
   for (const f of ['dist/daemon/cli.js', 'dist/daemon/files.json', 'dist/extension/extension.js', 'dist/webview/playground/main.js', 'schemas/switchboard.schema.json']) {
@@ -54,6 +68,7 @@ export function packageExtension({ out = path.join(root, 'dist', `switchboard-${
     const src = path.join(root, rel);
     if (existsSync(src)) cpSync(src, path.join(stage, rel), { recursive: true, filter: noMaps });
   }
+  shipWordVectors(path.join(stage, 'dist/daemon'));
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const nlc = pkg.dependencies['node-llama-cpp'];
   delete pkg.devDependencies;

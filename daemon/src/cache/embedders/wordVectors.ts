@@ -9,8 +9,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const MAGIC = 'SBWV1\n';
 
@@ -19,6 +21,19 @@ export interface WordVectors {
   /** Word → row in `vectors`. */
   index: Map<string, number>;
   vectors: Float32Array;
+}
+
+/** The name of the compact file of the default vocabulary, in a data folder or shipped with the daemon. */
+export const WINK_FILE_NAME = 'wink-sg-100d-100k.bin';
+
+/**
+ * The compact file the packaged extension ships beside the daemon bundle (scripts/packageExtension.mjs puts it
+ * next to dist/daemon/cli.js, which holds this code): the .vsix carries no npm packages but node-llama-cpp, so
+ * there is nothing to convert from there. Undefined elsewhere (a checkout or an npm install converts).
+ */
+export function shippedWordVectorsFile(): string | undefined {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), WINK_FILE_NAME);
+  return existsSync(file) ? file : undefined;
 }
 
 /** Finds the installed package's JSON file (a runtime dependency of the daemon). */
