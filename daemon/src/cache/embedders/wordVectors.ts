@@ -13,13 +13,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Vocabulary } from './vocabulary.js';
 
 const MAGIC = 'SBWV1\n';
 
 export interface WordVectors {
   dims: number;
   /** Word → row in `vectors`. */
-  index: Map<string, number>;
+  index: Vocabulary;
   vectors: Float32Array;
 }
 
@@ -74,7 +75,7 @@ export async function convertWinkVectors(source: string, limit = 100_000): Promi
           const row = words.length;
           words.push(JSON.parse(`"${m[1]}"`) as string);
           for (let d = 0; d < dims; d++) data[row * dims + d] = Number(values[d]);
-          if (words.length === limit) return { dims, index: new Map(words.map((w, i) => [w, i])), vectors: data };
+          if (words.length === limit) return { dims, index: Vocabulary.of(words), vectors: data };
         }
         pos = entry.lastIndex;
         if (buf[pos] === ',') pos++;
@@ -84,19 +85,19 @@ export async function convertWinkVectors(source: string, limit = 100_000): Promi
   } finally {
     stream.destroy();
   }
-  return { dims, index: new Map(words.map((w, i) => [w, i])), vectors: data.slice(0, words.length * dims) };
+  return { dims, index: Vocabulary.of(words), vectors: data.slice(0, words.length * dims) };
 }
 
 export async function writeWordVectors(file: string, wv: WordVectors): Promise<void> {
-  const words = [...wv.index.keys()];
-  const wordBytes = Buffer.from(words.join('\n'), 'utf8');
+  const count = wv.index.size;
+  const wordBytes = Buffer.from(wv.index.text(), 'utf8');
   const pad = (4 - ((MAGIC.length + 12 + wordBytes.length) % 4)) % 4;
   const header = Buffer.alloc(MAGIC.length + 12);
   header.write(MAGIC, 0, 'latin1');
-  header.writeUInt32LE(words.length, MAGIC.length);
+  header.writeUInt32LE(count, MAGIC.length);
   header.writeUInt32LE(wv.dims, MAGIC.length + 4);
   header.writeUInt32LE(wordBytes.length, MAGIC.length + 8);
-  const vec = Buffer.from(wv.vectors.buffer, wv.vectors.byteOffset, words.length * wv.dims * 4);
+  const vec = Buffer.from(wv.vectors.buffer, wv.vectors.byteOffset, count * wv.dims * 4);
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, Buffer.concat([header, wordBytes, Buffer.alloc(pad), vec]));
@@ -110,11 +111,11 @@ export async function readWordVectors(file: string): Promise<WordVectors> {
   const dims = b.readUInt32LE(MAGIC.length + 4);
   const wordBytes = b.readUInt32LE(MAGIC.length + 8);
   const wordsStart = MAGIC.length + 12;
-  const words = b.toString('utf8', wordsStart, wordsStart + wordBytes).split('\n');
+  const index = new Vocabulary(b.toString('utf8', wordsStart, wordsStart + wordBytes));
   const vecStart = wordsStart + wordBytes + ((4 - ((wordsStart + wordBytes) % 4)) % 4);
-  if (words.length !== count || b.length !== vecStart + count * dims * 4) throw new Error(`${file} is truncated or damaged`);
+  if (index.size !== count || b.length !== vecStart + count * dims * 4) throw new Error(`${file} is truncated or damaged`);
   // Copy into an aligned array of its own (the file buffer may come from a shared pool).
   const vectors = new Float32Array(count * dims);
   vectors.set(new Float32Array(b.buffer, b.byteOffset + vecStart, count * dims));
-  return { dims, index: new Map(words.map((w, i) => [w, i])), vectors };
+  return { dims, index, vectors };
 }
