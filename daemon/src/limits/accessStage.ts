@@ -118,16 +118,6 @@ export function accessStage(opts: AccessStageOptions): Stage {
       }
     }
 
-    const base = {
-      id: ctx.id,
-      keyId: identity.keyId,
-      ...(identity.user && { user: identity.user }),
-      ...(identity.team && { team: identity.team }),
-      ...(endUser && { endUser }),
-      requested,
-      door: ctx.door,
-      stream: ctx.stream,
-    };
     const settle = (servedBy: Target | undefined, status: LedgerEntry['status'], tokens: TokensByKind, estimated: boolean) => {
       const cost = costNanoUsd(tokens, servedBy ? prices.priceOf(targetName(servedBy)) : undefined);
       // The request log and metrics report cost in US dollars.
@@ -136,12 +126,27 @@ export function accessStage(opts: AccessStageOptions): Stage {
       const deltas = metered
         ? planned.map((c, i) => ({ counter: c.counter, amount: reservedAmount(c, actualTokens, cost) - (charges[i] as Charge).amount }))
         : [];
+      // Every field named, in one literal: built with spreads, this one short-lived object made V8 promote
+      // ~3 KB per request to the old generation (`--trace-gc-nvp` promoted bytes, 8.7 → 5.4 KB per request
+      // without it), which is what the mark-compacts behind the P99 collect. Unset optional fields are
+      // undefined, which JSON leaves out: the ledger line is the same.
       const entry: LedgerEntry = {
-        ...base,
+        id: ctx.id,
+        keyId: identity.keyId,
+        user: identity.user || undefined,
+        team: identity.team || undefined,
+        endUser: endUser || undefined,
+        requested,
+        door: ctx.door,
+        stream: ctx.stream,
         at: new Date(now()).toISOString(),
         model: servedBy ? targetName(servedBy) : requested,
         status,
-        ...tokens,
+        inputTokens: tokens.inputTokens,
+        cachedInputTokens: tokens.cachedInputTokens,
+        cacheWriteTokens: tokens.cacheWriteTokens,
+        outputTokens: tokens.outputTokens,
+        reasoningTokens: tokens.reasoningTokens,
         estimated,
         costNanoUsd: cost,
       };

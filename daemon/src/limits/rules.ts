@@ -68,11 +68,12 @@ export function planCharges(input: RuleInput): PlannedCharge[] {
       if (!limit) continue;
       const { id: periodId, endsAt } = periodOf(period, now);
       const id = `bg:${scope}:${enc(subject)}:${periodId}`;
-      const common = { scope, subject, period, softPercent: limit.softPercent ?? 80 } as const;
-      if (limit.tokens) out.push({ ...common, measure: 'budget-tokens', limit: limit.tokens, counter: { kind: 'budget', id: `${id}:tok`, limit: limit.tokens, expiresAtMs: endsAt } });
+      const softPercent = limit.softPercent ?? 80;
+      // Literals without spreads: a spread here made V8 promote these short-lived objects (see accessStage's settle).
+      if (limit.tokens) out.push({ scope, subject, period, softPercent, measure: 'budget-tokens', limit: limit.tokens, counter: { kind: 'budget', id: `${id}:tok`, limit: limit.tokens, expiresAtMs: endsAt } });
       if (limit.usd) {
         const nano = usdToNano(limit.usd);
-        out.push({ ...common, measure: 'budget-usd', limit: nano, counter: { kind: 'budget', id: `${id}:usd`, limit: nano, expiresAtMs: endsAt } });
+        out.push({ scope, subject, period, softPercent, measure: 'budget-usd', limit: nano, counter: { kind: 'budget', id: `${id}:usd`, limit: nano, expiresAtMs: endsAt } });
       }
     }
   };
