@@ -2,7 +2,9 @@
  * Garbage collection under a steady load (issue 8's P99): the all-on daemon (bench/perf.ts ALL_ON_YAML) at a
  * fixed rate over 50 keep-alive connections, after its cache was filled, for one or more variants — another
  * build, other V8 flags — in rotating rounds. Prints each variant's P50/P99, CPU per request and what
- * `--trace-gc` reported meanwhile (scavenges, mark-compacts, their pauses).
+ * `--trace-gc-nvp` reported meanwhile (scavenges, mark-compacts, their pauses, and the bytes scavenges promoted
+ * to the old generation per request: what fills it for the mark-compacts, and a figure the machine's noise
+ * hardly moves, unlike the P99).
  *
  *   node --import tsx bench/gcUnderLoad.ts [--rounds 8] [--seconds 4] [--rate 500] [--variant NAME=FLAGS[@CLI]]…
  *
@@ -49,6 +51,8 @@ interface Gc {
   markCompacts: number;
   markCompactMs: number;
   longestMs: number;
+  promotedBytes: number;
+  requests: number;
 }
 
 const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 1 });
@@ -58,17 +62,25 @@ let counting = false;
 try {
   for (const v of alloc ? variants.slice(0, 1) : variants) {
     const d = await startSwitchboard(upstream, dir, 'allOn', ALL_ON_YAML, {
-      nodeArgs: alloc ? ['--inspect=127.0.0.1:0', ...v.flags] : ['--trace-gc', ...v.flags],
+      nodeArgs: alloc ? ['--inspect=127.0.0.1:0', ...v.flags] : ['--trace-gc-nvp', ...v.flags],
       ...(v.cli && { cli: v.cli }),
     });
-    const gc: Gc = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0, longestMs: 0 };
-    // --trace-gc lines: "[pid:addr]  1234 ms: Scavenge 30.1 (45.2) -> 21.0 (46.0) MB, 1.62 / 0.00 ms  (…)".
+    const gc: Gc = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0, longestMs: 0, promotedBytes: 0, requests: 0 };
+    // --trace-gc-nvp: one line per collection, "[pid:addr]  1234 ms: pause=1.6 mutator=… gc=s … promoted=123456 …"
+    // (gc=s a scavenge, gc=mc a mark-compact).
+    let partial = '';
     d.child.stdout!.on('data', (b: Buffer) => {
+      const lines = (partial + b.toString('utf8')).split('\n');
+      partial = lines.pop()!;
       if (!counting) return;
-      for (const m of b.toString('utf8').matchAll(/(Scavenge|Mark-Compact)\S*.*?, ([\d.]+) \/ [\d.]+ ms/g)) {
-        const ms = Number(m[2]);
-        if (m[1] === 'Scavenge') [gc.scavenges, gc.scavengeMs] = [gc.scavenges + 1, gc.scavengeMs + ms];
-        else [gc.markCompacts, gc.markCompactMs] = [gc.markCompacts + 1, gc.markCompactMs + ms];
+      for (const line of lines) {
+        const kind = / gc=(\w+) /.exec(line)?.[1];
+        const ms = Number(/ pause=([\d.]+) /.exec(line)?.[1]);
+        if (!kind || Number.isNaN(ms)) continue;
+        if (kind === 's') {
+          [gc.scavenges, gc.scavengeMs] = [gc.scavenges + 1, gc.scavengeMs + ms];
+          gc.promotedBytes += Number(/ promoted=(\d+) /.exec(line)?.[1] ?? 0);
+        } else if (kind === 'mc') [gc.markCompacts, gc.markCompactMs] = [gc.markCompacts + 1, gc.markCompactMs + ms];
         gc.longestMs = Math.max(gc.longestMs, ms);
       }
     });
@@ -114,6 +126,7 @@ try {
         res.p99.push(percentile(ms, 0.99));
         for (const x of ms) res.all.push(x);
         res.cpu.push(((cpuMs(s.d.child.pid!) - cpu0) * 1000) / r.samples.length);
+        s.gc.requests += r.samples.length;
       }
     }
     counting = false;
@@ -122,10 +135,10 @@ try {
     // fell in it; the P99 of every round's requests together is the steadier figure.
     console.log(`all on, ${rate} req/s over 50 connections, ${rounds} rounds of ${seconds} s per variant (medians; P99 of each round listed; pooled = over all rounds' requests)`);
     console.log(table(
-      ['variant', 'P50 ms', 'P99 ms', 'pooled P99', 'pooled P99.9', 'P99 per round', 'CPU µs/req', 'scavenges', 'scavenge ms', 'mark-compacts', 'mark-compact ms', 'longest ms'],
+      ['variant', 'P50 ms', 'P99 ms', 'pooled P99', 'pooled P99.9', 'P99 per round', 'CPU µs/req', 'promoted KB/req', 'scavenges', 'scavenge ms', 'mark-compacts', 'mark-compact ms', 'longest ms'],
       started.map(({ name, gc }) => {
         const r = results.get(name)!;
-        return [name, med(r.p50).toFixed(3), med(r.p99).toFixed(2), percentile(r.all, 0.99).toFixed(2), percentile(r.all, 0.999).toFixed(2), r.p99.map((x) => x.toFixed(1)).join(' '), med(r.cpu).toFixed(0), String(gc.scavenges), gc.scavengeMs.toFixed(0), String(gc.markCompacts), gc.markCompactMs.toFixed(0), gc.longestMs.toFixed(1)];
+        return [name, med(r.p50).toFixed(3), med(r.p99).toFixed(2), percentile(r.all, 0.99).toFixed(2), percentile(r.all, 0.999).toFixed(2), r.p99.map((x) => x.toFixed(1)).join(' '), med(r.cpu).toFixed(0), (gc.promotedBytes / gc.requests / 1024).toFixed(2), String(gc.scavenges), gc.scavengeMs.toFixed(0), String(gc.markCompacts), gc.markCompactMs.toFixed(0), gc.longestMs.toFixed(1)];
       }),
     ));
   }
