@@ -147,7 +147,7 @@ export function createApp(opts: AppOptions) {
       res.end();
       return;
     }
-    sendJson(res, err.status, ctx.door.errorBody(err), { ...err.headers, ...idHeader(ctx.requestId) });
+    sendJson(res, err.status, ctx.door.errorBody(err), err.headers, idHeader(ctx.requestId));
   }
 }
 

@@ -7,7 +7,7 @@ import { GatewayError } from '../errors.js';
 import { SWITCHBOARD_HEADERS } from '../protocol/switchboard.js';
 import { ClientAbortError } from '../providers/sdkErrors.js';
 import type { RequestContext } from './app.js';
-import { sendJson, SSE_HEADERS, writeWithBackpressure } from './respond.js';
+import { sendJson, SSE_HEADERS, writeHead, writeWithBackpressure } from './respond.js';
 
 export async function handleGeneration(ctx: RequestContext, gateway: Gateway, body: unknown): Promise<void> {
   const { res, door } = ctx;
@@ -44,12 +44,12 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
     const { target, events } = served;
     const label = targetName(target);
     ctx.target = label;
-    const headers = {
-      ...gctx.responseHeaders,
-      [SWITCHBOARD_HEADERS.requestId]: ctx.requestId,
-      [SWITCHBOARD_HEADERS.provider]: target.provider,
-      [SWITCHBOARD_HEADERS.model]: target.model,
-    };
+    // The stages' headers (rate limits, cache outcome…) and ours, in the one per-request object (not a copy:
+    // see writeHead in respond.ts).
+    const headers = gctx.responseHeaders;
+    headers[SWITCHBOARD_HEADERS.requestId] = ctx.requestId;
+    headers[SWITCHBOARD_HEADERS.provider] = target.provider;
+    headers[SWITCHBOARD_HEADERS.model] = target.model;
     const meta = { requestId: ctx.requestId, model: label, created: Math.floor(Date.now() / 1000) };
     if (!parsed.stream) {
       const { response, finish } = await collectFirst(events);
@@ -59,7 +59,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       return;
     }
     const encoder = door.encoder(meta, parsed.includeUsage);
-    res.writeHead(200, { ...SSE_HEADERS, ...headers });
+    writeHead(res, 200, SSE_HEADERS, headers);
     res.write(encoder.start());
     let finished = false;
     let flushed = false;
