@@ -88,7 +88,8 @@ export async function createObservability(opts: ObservabilityOptions): Promise<O
     const door = g?.door ?? (urlPath.startsWith('/v1/') && urlPath !== '/v1/models' ? ctx.door.name : undefined);
     let record: RequestRecord;
     try {
-      record = buildRecord({ ...ctx, path: urlPath, gateway: g, door }, failure, { bodies: config.requestLog.bodies, secrets: opts.secrets });
+      const facts = { req: ctx.req, res: ctx.res, requestId: ctx.requestId, via: ctx.via, startedAt: ctx.startedAt, path: urlPath, gateway: g, door };
+      record = buildRecord(facts, failure, { bodies: config.requestLog.bodies, secrets: opts.secrets });
     } catch (e) {
       log.error('could not build the request record', { id: ctx.requestId, error: e });
       return;
