@@ -185,7 +185,8 @@ export class ResponseCache {
     }
     this.keep(kept, semantic ? pending.vector : undefined);
     this.counters.stored++;
-    this.opts.store.put(semantic ? { ...kept, vector: toArray(pending.vector!) } : kept);
+    // Object.assign, not { ...kept, vector }: V8 11 promotes what such a literal makes (bench/spreadPromotion.ts).
+    this.opts.store.put(semantic ? Object.assign({}, kept, { vector: toArray(pending.vector!) }) : kept);
     this.evict(pending.route, settings.maxEntries);
   }
 
@@ -229,7 +230,7 @@ export class ResponseCache {
   private *liveEntries(): Iterable<CacheEntry> {
     for (const e of this.entries.values()) {
       const v = e.scope ? this.indexes.get(e.scope)?.vectorOf(e.id) : undefined;
-      yield v ? { ...e, vector: toArray(v) } : e;
+      yield v ? Object.assign({}, e, { vector: toArray(v) }) : e;
     }
   }
 

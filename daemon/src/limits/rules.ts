@@ -53,7 +53,7 @@ export function planCharges(input: RuleInput): PlannedCharge[] {
     if (r.tpm) out.push({ scope, subject, measure: 'tokens', limit: r.tpm, counter: { kind: 'bucket', id: `${id}:tok`, capacity: r.burstTokens ?? r.tpm, refillPerMs: r.tpm / MINUTE } });
   };
   if (virtual) {
-    rate('key', identity.keyId, { ...config.limits.key, ...record.limits });
+    rate('key', identity.keyId, Object.assign({}, config.limits.key, record.limits));
     rate('user', identity.user, config.limits.user);
     rate('team', identity.team, config.limits.team);
   }

@@ -87,7 +87,7 @@ export class GatewayMetrics {
 
   observeFeedback(r: { route: string; target: string; cache: string }, normalized: number): void {
     const rating = normalized > 0.5 ? 'positive' : normalized < 0.5 ? 'negative' : 'neutral';
-    this.feedback.inc({ ...r, rating });
+    this.feedback.inc({ route: r.route, target: r.target, cache: r.cache, rating });
     this.feedbackScore.observe(r, normalized);
   }
 

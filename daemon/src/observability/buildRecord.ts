@@ -35,7 +35,7 @@ export function buildRecord(h: HttpFacts, failure: unknown, opts: { bodies: bool
   const error = failure ?? facts?.error;
   const err = classifyError(error, status);
   const rec = g?.record;
-  const attempts = attemptsOf(g, facts, h.startedAt).map((a) => (a.error ? { ...a, error: redactPii(a.error, opts.secrets).slice(0, 500) } : a));
+  const attempts = attemptsOf(g, facts, h.startedAt).map((a) => (a.error ? Object.assign({}, a, { error: redactPii(a.error, opts.secrets).slice(0, 500) }) : a));
   const upstreamMs = attempts.reduce((n, a) => n + (a.latencyMs ?? 0), 0);
   const served = facts?.target ?? facts?.upstream?.target;
   const usage = rec?.usage ?? facts?.usage;

@@ -126,7 +126,7 @@ export class RoutingEngine {
     const call = { request, model: pt.target.model, signal };
     const whole = !ctx.stream && this.o.upstreamStreaming !== 'always' && provider.complete !== undefined;
     const source = whole ? eventsOf(provider.complete!(call)) : provider.stream(call);
-    const limits = whole ? { totalMs } : { ...pt.timeouts, totalMs };
+    const limits = whole ? { totalMs } : { firstTokenMs: pt.timeouts.firstTokenMs, idleMs: pt.timeouts.idleMs, totalMs };
     const stream = new WatchedStream(source[Symbol.asyncIterator](), limits, pt.name, (reason) => controller.abort(reason));
     const attempt: Attempt = { target: pt.name, startedAt: Date.now(), outcome: 'pending' };
     ctx.record.attempts.push(attempt);

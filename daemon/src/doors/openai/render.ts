@@ -44,9 +44,13 @@ export function renderOpenAIResponse(r: CanonicalResponse, meta: ResponseMeta) {
 
 /** Chunks as OpenAI sends them: a role chunk, deltas, a finish chunk, an optional usage chunk, `[DONE]`. */
 export function openAIStreamEncoder(meta: ResponseMeta, includeUsage: boolean): StreamEncoder {
-  const base = { id: completionId(meta), object: 'chat.completion.chunk', created: meta.created, model: meta.model };
+  const id = completionId(meta);
+  // Each chunk a literal of its own: one made as { ...base, choices } is promoted to the old generation by
+  // V8 11 (Node 20) however short its life (bench/spreadPromotion.ts).
+  const frame = (choices: object[], usage: object | null | undefined) =>
+    sse(usage === undefined ? { id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices } : { id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices, usage });
   const chunk = (delta: object, finish: FinishReason | null = null) =>
-    sse({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage && { usage: null }) });
+    frame([{ index: 0, delta, logprobs: null, finish_reason: finish }], includeUsage ? null : undefined);
   return {
     start: () => chunk({ role: 'assistant', content: '' }),
     encode(e: CanonicalEvent): string {
@@ -58,7 +62,7 @@ export function openAIStreamEncoder(meta: ResponseMeta, includeUsage: boolean): 
         case 'tool_call_delta':
           return chunk({ tool_calls: [{ index: e.index, function: { arguments: e.arguments } }] });
         case 'finish':
-          return chunk({}, e.reason) + (includeUsage ? sse({ ...base, choices: [], usage: openAIUsage(e.usage) }) : '');
+          return chunk({}, e.reason) + (includeUsage ? frame([], openAIUsage(e.usage)) : '');
       }
     },
     end: () => 'data: [DONE]\n\n',
