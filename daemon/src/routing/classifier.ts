@@ -44,7 +44,7 @@ export interface ClassifierOptions {
 
 export function createClassifier(opts: ClassifierOptions = {}): (req: CanonicalRequest) => TierDecision {
   const threshold = opts.threshold ?? 0.5;
-  const weights = { ...DEFAULT_WEIGHTS, ...opts.weights };
+  const weights = Object.assign({}, DEFAULT_WEIGHTS, opts.weights);
   const taskWords = [...TASK_WORDS, ...(opts.complexWords ?? []).map((w) => w.toLowerCase())];
   return (req) => {
     const signals = measure(req, taskWords);

@@ -228,14 +228,13 @@ export class RoutingEngine {
 
     // Continue the partial answer on the next targets, transparently to the client.
     ctx.record.decisions.push(`${pt.name} failed mid-stream (${cls.kind}); continuing on the next target`);
-    const continuation: CanonicalRequest = {
-      ...request,
+    const continuation: CanonicalRequest = Object.assign({}, request, {
       messages: [
         ...request.messages,
-        { role: 'assistant', content: [{ type: 'text', text: partial }] },
-        { role: 'user', content: [{ type: 'text', text: 'Continue your previous answer exactly where it stopped, without repeating anything.' }] },
+        { role: 'assistant' as const, content: [{ type: 'text' as const, text: partial }] },
+        { role: 'user' as const, content: [{ type: 'text' as const, text: 'Continue your previous answer exactly where it stopped, without repeating anything.' }] },
       ],
-    };
+    });
     const next = await this.firstSuccess(ctx, plan, continuation, index + 1, deadline, failures);
     if (!next) throw failure;
     yield* next.events;
