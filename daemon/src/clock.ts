@@ -1,8 +1,10 @@
 /** Time, injected, so that windows, cooldowns and backoff are tested in milliseconds with a fake clock. */
+import type { CancelSignal } from './gateway/cancel.js';
+
 export interface Clock {
   now(): number;
   /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: CancelSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {

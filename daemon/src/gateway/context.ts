@@ -2,6 +2,7 @@
  * What one request carries through the pipeline: the canonical request, who sent it, what the stages decided
  * and the headers they want on the response. The request log (observability) is written from it.
  */
+import type { CancelSignal } from './cancel.js';
 import type { CanonicalRequest, Target, Usage } from './canonical.js';
 
 export type DoorName = 'openai' | 'anthropic';
@@ -32,7 +33,7 @@ export interface GatewayContext {
   request: CanonicalRequest;
   stream: boolean;
   /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   identity: Identity;
   /** Request headers, lower-cased (per-request overrides such as `x-switchboard-route`). */
   headers: Record<string, string | string[] | undefined>;

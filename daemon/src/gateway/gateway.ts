@@ -3,6 +3,7 @@
  * through routing (plan + engine). The HTTP layer knows only this class.
  */
 import { randomUUID } from 'node:crypto';
+import type { CancelSignal } from './cancel.js';
 import type { CanonicalRequest, Target } from './canonical.js';
 import type { GatewayContext, Served, Stage } from './context.js';
 import { compose } from './pipeline.js';
@@ -66,7 +67,7 @@ export class Gateway {
   }
 
   /** A pipeline run for callers without an HTTP request (the CLI's in-process chat). */
-  open(request: CanonicalRequest, signal: AbortSignal): Promise<OpenStream> {
+  open(request: CanonicalRequest, signal: CancelSignal): Promise<OpenStream> {
     return this.handle({
       id: randomUUID().replaceAll('-', ''),
       door: 'openai',

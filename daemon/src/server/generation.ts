@@ -1,4 +1,5 @@
 /** The generation endpoints of both doors: parse, open the gateway stream, answer streamed or collected. */
+import { Cancellation } from '../gateway/cancel.js';
 import { collectFirst } from '../gateway/collect.js';
 import { targetName } from '../gateway/canonical.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -13,7 +14,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
   const { res, door } = ctx;
   const parsed = door.parse(body);
   // A client that goes away aborts the upstream call.
-  const controller = new AbortController();
+  const controller = new Cancellation();
   const onClose = () => {
     if (!res.writableFinished) controller.abort(new ClientAbortError());
   };
@@ -24,7 +25,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       door: door.name,
       request: parsed.request,
       stream: parsed.stream,
-      signal: controller.signal,
+      signal: controller,
       identity: ctx.identity ?? { keyId: ctx.via === 'socket' ? 'socket' : 'master' },
       headers: ctx.req.headers,
       extensions: switchboardExtensions(body),
@@ -79,7 +80,7 @@ export async function handleGeneration(ctx: RequestContext, gateway: Gateway, bo
       if (!finished) throw new GatewayError(502, 'upstream_truncated', 'The upstream stream ended without finishing: the answer was truncated.');
       res.end(encoder.end());
     } catch (e) {
-      if (e instanceof ClientAbortError || controller.signal.aborted) throw new ClientAbortError();
+      if (e instanceof ClientAbortError || controller.aborted) throw new ClientAbortError();
       // Headers are gone: report the failure inside the stream, in the door's own format.
       const err = e instanceof GatewayError ? e : new GatewayError(502, 'upstream_error', 'The upstream stream failed.');
       res.end(encoder.error(err));
