@@ -1,6 +1,6 @@
 /** The pipeline's "client went away" signal (gateway/cancel.ts), which stands in for an AbortSignal. */
 import assert from 'node:assert/strict';
-import { Cancellation } from '../../daemon/src/gateway/cancel.js';
+import { abortSignalOf, Cancellation } from '../../daemon/src/gateway/cancel.js';
 import { systemClock } from '../../daemon/src/clock.js';
 
 describe('Cancellation', () => {
@@ -30,5 +30,19 @@ describe('Cancellation', () => {
     c.abort(new Error('client gone'));
     await assert.rejects(sleeping, /client gone/);
     await assert.rejects(systemClock.sleep(1, c), /client gone/, 'an aborted signal rejects at once');
+  });
+
+  it('abortSignalOf: a real AbortSignal that follows the cancellation (an AbortSignal passes through as is)', () => {
+    const c = new Cancellation();
+    const signal = abortSignalOf(c);
+    assert.ok(signal instanceof AbortSignal);
+    assert.equal(signal.aborted, false);
+    c.abort(new Error('attempt over'));
+    assert.equal(signal.aborted, true);
+    assert.match(String(signal.reason), /attempt over/);
+    const late = abortSignalOf(c);
+    assert.equal(late.aborted, true, 'made after the abort: aborted already');
+    const real = new AbortController().signal;
+    assert.equal(abortSignalOf(real), real);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * "The client went away", as the pipeline needs it: a flag, a reason and listeners. Node 20's AbortController
- * costs more than it looks: every one is promoted to the old generation when it is made (~320 bytes,
- * bench/spreadPromotion.ts), and a request needs a real one only for the upstream call (routing/engine.ts makes
- * it per attempt). A real AbortSignal has this shape too, so callers may pass one.
+ * Cancellation as the pipeline needs it: a flag, a reason and listeners ("the client went away", "this attempt
+ * is over"). Node 20's AbortController costs more than it looks: every one is promoted to the old generation
+ * when it is made (~320 bytes, bench/spreadPromotion.ts). undici takes this shape as a request's signal; an API
+ * that wants a real AbortSignal (an SDK's fetch, node-llama-cpp) gets one from `abortSignalOf`. A real
+ * AbortSignal has this shape too, so callers may pass one.
  */
 export interface CancelSignal {
   readonly aborted: boolean;
@@ -34,4 +35,13 @@ export class Cancellation implements CancelSignal {
     this.listeners = [];
     for (const listener of listeners) listener();
   }
+}
+
+/** A real AbortSignal that follows `cancel`, for APIs that need one (made only where they are called). */
+export function abortSignalOf(cancel: CancelSignal): AbortSignal {
+  if (cancel instanceof AbortSignal) return cancel;
+  const controller = new AbortController();
+  if (cancel.aborted) controller.abort(cancel.reason);
+  else cancel.addEventListener('abort', () => controller.abort(cancel.reason), { once: true });
+  return controller.signal;
 }

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../gateway/cancel.js';
 import type { CanonicalEvent, CanonicalRequest, CanonicalResponse } from '../gateway/canonical.js';
 
 export interface ProviderCall {
@@ -5,7 +6,7 @@ export interface ProviderCall {
   /** The upstream model id, already resolved from aliases and prefixes. */
   model: string;
   /** Aborted when the client goes away or a deadline passes; the provider must stop the upstream call. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export type TierState = 'ready' | 'loading' | 'unconfigured' | 'error';

@@ -3,6 +3,7 @@
  * same error vocabulary (APIError with status and headers, APIConnectionError, APIConnectionTimeoutError,
  * APIUserAbortError), so one mapper serves both.
  */
+import type { CancelSignal } from '../gateway/cancel.js';
 import { GatewayError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import { redactKnown } from '../redact.js';
 
@@ -23,7 +24,7 @@ export class ClientAbortError extends Error {
 }
 
 /** `secrets`: the provider's own key(s), redacted from upstream messages that echo them. */
-export function mapSdkError(e: unknown, provider: string, signal: AbortSignal, secrets: (string | undefined)[] = []): Error {
+export function mapSdkError(e: unknown, provider: string, signal: CancelSignal, secrets: (string | undefined)[] = []): Error {
   const redact = (text: string) => redactKnown(text, secrets);
   if (e instanceof GatewayError) return e;
   if (signal.aborted) return e instanceof Error && e.name === 'TimeoutError' ? e : new ClientAbortError();

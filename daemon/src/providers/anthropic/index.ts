@@ -1,4 +1,5 @@
 /** The Anthropic tier, through the official SDK with its own retries off: retries and fallback are the gateway's. */
+import { abortSignalOf } from '../../gateway/cancel.js';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, Usage as AnthropicUsage } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { CanonicalEvent, CanonicalResponse, FinishReason, Usage } from '../../gateway/canonical.js';
@@ -59,7 +60,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
     async *stream(call: ProviderCall): AsyncIterable<CanonicalEvent> {
       if (!client) throw new UpstreamError('The Anthropic tier is not configured: set ANTHROPIC_API_KEY.', 503, 'provider_not_configured');
       try {
-        const stream = await (await client()).messages.create({ ...toAnthropicParams(call.request, call.model), stream: true }, { signal: call.signal });
+        const stream = await (await client()).messages.create({ ...toAnthropicParams(call.request, call.model), stream: true }, { signal: abortSignalOf(call.signal) });
         const usage: Usage = { inputTokens: 0, outputTokens: 0 };
         let finish: FinishReason | undefined;
         let stopSequence: string | undefined;
@@ -108,7 +109,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
       const params = toAnthropicParams(call.request, call.model);
       if (params.max_tokens > LONGEST_WHOLE_ANSWER) return collect(this.stream(call));
       try {
-        return toResponse(await (await client()).messages.create(params, { signal: call.signal, timeout: WHOLE_ANSWER_TIMEOUT_MS }));
+        return toResponse(await (await client()).messages.create(params, { signal: abortSignalOf(call.signal), timeout: WHOLE_ANSWER_TIMEOUT_MS }));
       } catch (e) {
         throw mapSdkError(e, 'Anthropic', call.signal, [opts.apiKey]);
       }

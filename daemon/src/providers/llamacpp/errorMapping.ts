@@ -1,8 +1,9 @@
+import type { CancelSignal } from '../../gateway/cancel.js';
 import { GatewayError, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError } from '../../errors.js';
 import { errorText } from './structuredOutput.js';
 
 /** Turns anything thrown while serving a request into a GatewayError; an aborted signal wins over the error it caused. */
-export function toGatewayError(e: unknown, signal?: AbortSignal): GatewayError {
+export function toGatewayError(e: unknown, signal?: CancelSignal): GatewayError {
   if (signal?.aborted) return abortError(signal.reason);
   if (e instanceof GatewayError) return e;
   const message = errorText(e);

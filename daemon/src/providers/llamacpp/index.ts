@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../gateway/cancel.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,9 +183,9 @@ class LlamaCppProvider implements Provider {
   }
 
   /** Waits out a load in progress; throws ServiceUnavailableError (with the reason) when the tier cannot serve. */
-  private async whenReady(signal: AbortSignal): Promise<NonNullable<LlamaCppProvider['loaded']>> {
+  private async whenReady(signal: CancelSignal): Promise<NonNullable<LlamaCppProvider['loaded']>> {
     if (this.state === 'loading') {
-      signal.throwIfAborted();
+      if (signal.aborted) throw signal.reason;
       let onAbort: (() => void) | undefined;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => reject(abortError(signal.reason));

@@ -9,6 +9,7 @@
  * APIConnectionError, APIConnectionTimeoutError when no response headers came within the timeout), the stream
  * stops at `[DONE]`, and a `data: {"error": …}` frame throws an APIError as the SDK's Stream does.
  */
+import type { CancelSignal } from '../../gateway/cancel.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type {
   ChatCompletion,
@@ -33,9 +34,9 @@ export interface LeanClientOptions {
 }
 
 export interface LeanClient {
-  stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk>;
+  stream(params: ChatCompletionCreateParamsStreaming, signal: CancelSignal): AsyncIterable<ChatCompletionChunk>;
   /** The whole answer in one response body (`stream` off). */
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion>;
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal: CancelSignal): Promise<ChatCompletion>;
   close(): Promise<void>;
 }
 
@@ -55,7 +56,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
   if (opts.project) headers['openai-project'] = opts.project;
 
   /** POSTs the parameters; a non-2xx status becomes the SDK's APIError with the parsed body and headers. */
-  async function post(params: object, signal: AbortSignal, headersTimeout?: number): Promise<{ res: Dispatcher.ResponseData; responseHeaders: () => Headers }> {
+  async function post(params: object, signal: CancelSignal, headersTimeout?: number): Promise<{ res: Dispatcher.ResponseData; responseHeaders: () => Headers }> {
     const { pool, HeadersTimeoutError } = await load();
     let res;
     try {
@@ -76,7 +77,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
     return { res, responseHeaders };
   }
 
-  async function* stream(params: ChatCompletionCreateParamsStreaming, signal: AbortSignal): AsyncIterable<ChatCompletionChunk> {
+  async function* stream(params: ChatCompletionCreateParamsStreaming, signal: CancelSignal): AsyncIterable<ChatCompletionChunk> {
     const { res, responseHeaders } = await post(params, signal);
     let done = false;
     try {
@@ -93,7 +94,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
     }
   }
 
-  async function complete(params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion> {
+  async function complete(params: ChatCompletionCreateParamsNonStreaming, signal: CancelSignal): Promise<ChatCompletion> {
     // The headers of a whole answer come only once it is generated: the gateway's total timeout bounds the
     // call (its watchdog aborts `signal`), not the pool's wait for headers.
     const { res, responseHeaders } = await post(params, signal, 0);
