@@ -1,8 +1,22 @@
 /** `*` globs for model and route names (`openai/*`, `claude-*`); everything else matches literally. */
 export function globMatch(pattern: string, name: string): boolean {
   if (!pattern.includes('*')) return pattern === name;
-  const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`);
-  return re.test(name);
+  return compiled(pattern).test(name);
+}
+
+/**
+ * Patterns come from the configuration and key records, so there are few of them, and each request checks
+ * them again: compiled once. Bounded all the same (cleared past 1,000 patterns).
+ */
+const globs = new Map<string, RegExp>();
+function compiled(pattern: string): RegExp {
+  let re = globs.get(pattern);
+  if (!re) {
+    if (globs.size >= 1000) globs.clear();
+    re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`);
+    globs.set(pattern, re);
+  }
+  return re;
 }
 
 function escape(s: string): string {
