@@ -41,10 +41,9 @@ function createEmbedder({ config, providers, home, log }: CreateCacheOptions): E
   const failed = (err: unknown) => log.warn('cache embedder unavailable: exact matching only', { embedder: e.type, error: err });
   switch (e.type) {
     case 'wink':
-      const shipped = shippedWordVectorsFile();
       return new WinkEmbedder({
         file: e.file ?? path.join(home, 'embeddings', WINK_FILE_NAME),
-        ...(shipped && { shipped }),
+        shipped: shippedWordVectorsFile(),
         onConverted: (ms) => log.info('cache word vectors converted', { ms: Math.round(ms) }),
         onError: failed,
       });

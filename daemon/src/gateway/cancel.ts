@@ -2,7 +2,7 @@
  * Cancellation as the pipeline needs it: a flag, a reason and listeners ("the client went away", "this attempt
  * is over"). Node 20's AbortController costs more than it looks: every one is promoted to the old generation
  * when it is made (~320 bytes, bench/spreadPromotion.ts). undici takes this shape as a request's signal; an API
- * that wants a real AbortSignal (an SDK's fetch, node-llama-cpp) gets one from `abortSignalOf`. A real
+ * that wants a real AbortSignal (the Anthropic SDK's fetch) gets one from `abortSignalOf`. A real
  * AbortSignal has this shape too, so callers may pass one.
  */
 export interface CancelSignal {

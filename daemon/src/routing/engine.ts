@@ -4,7 +4,7 @@
  * targets, the stream watchdog, mid-stream failure handling, and graceful degradation when every target
  * failed. A request never ends as a truncated success.
  */
-import { Cancellation, type CancelSignal } from '../gateway/cancel.js';
+import { Cancellation } from '../gateway/cancel.js';
 import type { Clock } from '../clock.js';
 import { GatewayError, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { CanonicalEvent, CanonicalRequest, Target } from '../gateway/canonical.js';
@@ -119,13 +119,12 @@ export class RoutingEngine {
     // several times more per request: it was ~5 % of the daemon's CPU under load; an AbortController is
     // promoted to the old generation when made: see gateway/cancel.ts.)
     const controller = new Cancellation();
-    const signal: CancelSignal = controller;
     const onClientGone = () => controller.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onClientGone();
     else ctx.signal.addEventListener('abort', onClientGone, { once: true });
     const remaining = Math.max(1, deadline - this.o.clock.now());
     const totalMs = Math.min(pt.timeouts.totalMs ?? remaining, remaining);
-    const call = { request, model: pt.target.model, signal };
+    const call = { request, model: pt.target.model, signal: controller };
     const whole = !ctx.stream && this.o.upstreamStreaming !== 'always' && provider.complete !== undefined;
     const source = whole ? eventsOf(provider.complete!(call)) : provider.stream(call);
     const limits = whole ? { totalMs } : { firstTokenMs: pt.timeouts.firstTokenMs, idleMs: pt.timeouts.idleMs, totalMs };

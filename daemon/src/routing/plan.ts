@@ -6,7 +6,7 @@
 import type { CanonicalRequest, Target } from '../gateway/canonical.js';
 import { targetName } from '../gateway/canonical.js';
 import { NotFoundError } from '../errors.js';
-import type { ChainEntry, DeprecationConfig, ResilienceConfig, RetryConfig, RouteConfig, TimeoutsConfig } from './configSchema.js';
+import type { ChainEntry, DeprecationConfig, ResilienceConfig, RouteConfig, TimeoutsConfig } from './configSchema.js';
 import { createClassifier, type TierDecision } from './classifier.js';
 import { checkDeprecation } from './deprecation.js';
 import { resolveModel, TIER_ORDER, type ResolveContext } from './resolve.js';
@@ -62,7 +62,7 @@ export class Planner {
     private readonly random: () => number = Math.random,
     private readonly now: () => number = Date.now,
   ) {
-    this.baseRetry = mergeRetry(DEFAULT_RETRY, resilience.retry);
+    this.baseRetry = overlay(DEFAULT_RETRY, resilience.retry);
     this.baseTimeouts = overlay(DEFAULT_TIMEOUTS, resilience.timeouts);
     // Classifiers are built once per route, not per request.
     for (const [name, r] of Object.entries(routes)) {
@@ -107,7 +107,7 @@ export class Planner {
 
   private expandRoute(name: string, route: RouteConfig, request: CanonicalRequest, plan: Plan, inherited: { retry: RetryPolicy; timeouts: WatchLimits }, depth: number) {
     if (depth > MAX_DEPTH) throw new NotFoundError(`Route "${name}" refers to itself through its targets.`, 'route_cycle');
-    const defaults = { retry: mergeRetry(inherited.retry, route.retry), timeouts: overlay(inherited.timeouts, route.timeouts) };
+    const defaults = { retry: overlay(inherited.retry, route.retry), timeouts: overlay(inherited.timeouts, route.timeouts) };
     if (route.tiered) {
       const decision = (this.classifiers.get(name) ?? createClassifier(route.tiered))(request);
       plan.tier ??= decision;
@@ -128,7 +128,7 @@ export class Planner {
       for (const t of ordered) this.expandEntry(Object.assign({}, t, { weight: undefined }), request, plan, defaults, depth);
       return;
     }
-    const own = { retry: mergeRetry(defaults.retry, entry.retry), timeouts: overlay(defaults.timeouts, entry.timeouts) };
+    const own = { retry: overlay(defaults.retry, entry.retry), timeouts: overlay(defaults.timeouts, entry.timeouts) };
     this.expandRef(entry.model, request, plan, own, depth);
   }
 
@@ -144,10 +144,6 @@ export class Planner {
     // A target listed twice (through two routes) is tried once, at its first place.
     if (!plan.chain.some((t) => t.name === name)) plan.chain.push({ name, target, retry, timeouts });
   }
-}
-
-function mergeRetry(base: RetryPolicy, over: RetryConfig | undefined): RetryPolicy {
-  return overlay(base, over);
 }
 
 /**

@@ -15,7 +15,7 @@ export interface WinkEmbedderOptions {
   /** The compact vector file; built there from the package when missing. */
   file: string;
   /** A ready-made compact file to read when `file` is missing (the one shipped with the daemon), instead of converting. */
-  shipped?: string;
+  shipped?: string | undefined;
   onConverted?: (ms: number) => void;
   onError?: (e: unknown) => void;
 }

@@ -7,9 +7,8 @@
  * a third of the file, in chunks, without blocking the event loop for long. The compact file is
  * `SBWV1\n` + uint32 count + uint32 dims + uint32 wordBytes + words joined by \n (padded to 4) + float32 vectors.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
