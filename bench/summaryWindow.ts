@@ -1,10 +1,12 @@
 /**
  * How long the daemon's event loop is held to summarise a full day: `GET /switchboard/v1/summary?window=24h`,
  * which the dashboard polls every 2 s while it shows that window, over the 200,000 requests the window keeps.
- * In process, the store itself, median of 5.
+ * In process, the store itself, median of 5. Also the longest single `add` while the window fills: the ring
+ * doubles (4,096 → … → 200,000 slots) inside a request's bookkeeping.
  *
  * Run: `node --import tsx bench/summaryWindow.ts [--requests N (200000)]`
  */
+import { createHash } from 'node:crypto';
 import { SummaryWindowStore } from '../daemon/src/observability/summaryWindow.js';
 
 const i = process.argv.indexOf('--requests');
@@ -13,9 +15,11 @@ const now = Date.now();
 const store = new SummaryWindowStore(n, () => now);
 let seed = 1;
 const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+let longestAdd = { ms: 0, at: 0 };
 for (let k = 0; k < n; k++) {
+  const started = performance.now();
   store.add({
-    id: `r${k}`,
+    id: createHash('md5').update(String(k)).digest('hex'), // like the daemon's own ids: 32 random-looking hex digits
     t: now - 86_000_000 + (k * 86_000_000) / n,
     route: `route-${k % 5}`,
     target: `openai/model-${k % 3}`,
@@ -28,7 +32,10 @@ for (let k = 0; k < n; k++) {
     cost: 0.00001,
     cache: k % 3 ? 'miss' : 'hit',
   });
+  const ms = performance.now() - started;
+  if (ms > longestAdd.ms) longestAdd = { ms, at: k };
 }
+console.log(`longest add while filling: ${longestAdd.ms.toFixed(1)} ms (request ${longestAdd.at.toLocaleString('en')})`);
 const times: number[] = [];
 for (let k = 0; k < 6; k++) {
   const started = performance.now();

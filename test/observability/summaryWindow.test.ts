@@ -102,4 +102,37 @@ describe('summary window (compact)', () => {
     assert.ok(w.setScore('r999', 0.5));
     assert.equal(w.summarize('24h').total.satisfaction, 0.5);
   });
+  it('grows while its ring wraps (a day passed, so the oldest slots were freed): every entry and id moves', () => {
+    const r = rng(5);
+    let now = 20 * 86_400_000;
+    const clock = () => now;
+    // 20,000: the last growth is to a size that is not a multiple of the one before, so its runs differ.
+    const compact = new SummaryWindowStore(20_000, clock);
+    const reference = new ReferenceSummaryWindow(20_000, clock);
+    const ids: string[] = [];
+    const add = (i: number) => {
+      now += 1 + Math.floor(r() * 3);
+      const id = i % 7 === 0 ? `client.${i}` : randomUUID().replaceAll('-', '');
+      ids.push(id);
+      const e: WindowEntry = { id, t: now, route: `route-${i % 5}`, target: 't', error: false, latencyMs: r() * 100, inputTokens: i, outputTokens: 1, cachedTokens: 0, cost: 0, cache: 'miss' };
+      compact.add(e);
+      reference.add(e);
+    };
+    const check = (what: string) => {
+      for (const w of Object.keys(SUMMARY_WINDOWS) as SummaryWindow[]) assert.deepEqual(compact.summarize(w), reference.summarize(w), `${w} ${what}`);
+      for (const id of ids.slice(-40_000)) assert.deepEqual(JSON.parse(JSON.stringify(compact.get(id) ?? null)), JSON.parse(JSON.stringify(reference.get(id) ?? null)), `get(${id}) ${what}`);
+    };
+    // 3,000 requests, a day passes (they go as the next ones come: the ring's head moves to 3,000), then enough to
+    // grow 4,096 → 8,192 slots with the old ring wrapped, and on to 16,384.
+    let i = 0;
+    for (; i < 3000; i++) add(i);
+    now += 86_400_000;
+    for (; i < 17_000; i++) add(i);
+    check('after growing from a wrapped ring');
+    // Two days: all of them go at the next request (the head moves to 17,000); growing 16,384 → 20,000 then
+    // wraps the old ring and the new one, at different places.
+    now += 2 * 86_400_000;
+    for (; i < 17_000 + 16_385; i++) add(i);
+    check('after growing into a wrapped ring');
+  });
 });

@@ -57,6 +57,25 @@ export class SlotIds {
     return out;
   }
 
+  /**
+   * The same ids in a table for a ring of `slots` slots: ring positions head … tail − 1 move from slot
+   * q % `oldSlots` to q % `slots`, without turning a packed id back into a string.
+   */
+  resized(slots: number, oldSlots: number, head: number, tail: number): SlotIds {
+    const next = new SlotIds(slots);
+    for (let q = head; q < tail; q++) next.adopt(q % slots, this, q % oldSlots);
+    return next;
+  }
+
+  private adopt(slot: number, from: SlotIds, at: number): void {
+    const other = from.others.get(at);
+    if (other !== undefined) this.others.set(slot, other);
+    else for (let i = 0; i < 4; i++) this.words[slot * 4 + i] = from.words[at * 4 + i] as number;
+    let p = this.homeOf(slot);
+    while (this.table[p] !== 0) p = (p + 1) & this.mask;
+    this.table[p] = slot + 1;
+  }
+
   /** Forgets `slot`'s id, keeping every other id reachable from its hash position. */
   delete(slot: number): void {
     let p = this.homeOf(slot);

@@ -148,22 +148,21 @@ export class SummaryWindowStore {
     this.ids.delete(s);
   }
 
+  /**
+   * Moves the ring into `slots` slots: a typed-array copy per column and a rebuilt id table. (Copied an entry
+   * and a column at a time through the columns object, the doubling to 131,072 slots held the event loop for
+   * ~475 ms; bench/summaryWindow.ts.)
+   */
   private grow(slots: number): void {
-    const old = { ...this.columns(), ids: this.ids, slots: this.slots };
     const cols = this.columns();
     for (const k of Object.keys(cols) as (keyof typeof cols)[]) {
-      const C = cols[k].constructor as new (n: number) => typeof cols[typeof k];
-      (this as unknown as Record<string, unknown>)[k] = new C(slots);
+      const from = cols[k];
+      const to = new (from.constructor as new (n: number) => typeof from)(slots);
+      copyRing(from, to, this.head, this.tail);
+      (this as unknown as Record<string, unknown>)[k] = to;
     }
-    this.ids = new SlotIds(slots);
+    this.ids = this.ids.resized(slots, this.slots, this.head, this.tail);
     this.slots = slots;
-    const now = this.columns();
-    for (let q = this.head; q < this.tail; q++) {
-      const from = q % old.slots;
-      const to = q % slots;
-      for (const k of Object.keys(now) as (keyof typeof now)[]) now[k][to] = old[k][from] as number;
-      this.ids.set(to, old.ids.get(from));
-    }
   }
 
   private columns() {
@@ -391,4 +390,15 @@ function point(t: number, g: SummaryGroup): SummaryPoint {
     cacheHits: g.cacheHits,
     satisfaction: g.satisfaction,
   };
+}
+
+/** Copies ring positions head … tail − 1 of `from` (a ring of from.length slots) into the ring `to`, in runs. */
+function copyRing(from: Float64Array | Uint32Array | Uint8Array, to: Float64Array | Uint32Array | Uint8Array, head: number, tail: number): void {
+  for (let q = head; q < tail; ) {
+    const f = q % from.length;
+    const t = q % to.length;
+    const n = Math.min(tail - q, from.length - f, to.length - t);
+    to.set(from.subarray(f, f + n), t);
+    q += n;
+  }
 }

@@ -7,8 +7,8 @@
  *   only by a compaction;
  * - `index.journal`, every put and delete since that snapshot, appended once per flush batch (journal.ts).
  *
- * So a flush costs what it appends (≈3 KB per entry), whatever the size of the cache. Once the journal holds
- * more operations than max(1,000, 2 × entries in the snapshot) or more bytes than max(32 MB, the snapshot), the
+ * So a flush costs what it appends (≈1 KB per entry), whatever the size of the cache. Once the journal holds
+ * more operations than max(1,000, 4 × entries in the snapshot) or more bytes than max(32 MB, the snapshot), the
  * next flush compacts: the live entries (from the cache, see `useLiveEntries`; else snapshot + journal) are
  * written as a fresh snapshot in chunks that yield to the event loop, swapped in by renames, and the journal is
  * emptied (snapshotSwap.ts says why a crash at any step loses nothing flushed). Compaction runs on the flush
@@ -30,7 +30,7 @@ export interface EmbeddedStoreOptions {
   flushMs: number;
   log: Logger;
   now?: () => number;
-  /** Compaction bounds: more journal operations than max(compactMinOps, 2 × snapshot entries) … */
+  /** Compaction bounds: more journal operations than max(compactMinOps, 4 × snapshot entries) … */
   compactMinOps?: number;
   /** … or more journal bytes than max(compactMinBytes, snapshot bytes). */
   compactMinBytes?: number;
@@ -184,10 +184,11 @@ export class EmbeddedStore implements CacheStore {
   private shouldCompact(): boolean {
     if (this.state !== 'loaded' || this.now() < this.compactNotBefore) return false;
     const ops = this.journal.ops + this.dropped;
-    // A miss on a full cache appends a put and a delete: twice the entries in operations is about as many new
-    // entries as the snapshot holds (and as many bytes: deletes are tiny). Each compaction rewrites every
-    // entry, so fewer of them is what keeps its cost per request small (~2 entries rewritten per miss at 1×).
-    const maxOps = Math.max(this.opts.compactMinOps ?? 1000, 2 * this.snapshotEntries);
+    // A miss on a full cache appends a put and a delete: four times the entries in operations is about twice as
+    // many new entries as the snapshot holds (a journal line is less than half a snapshot item's bytes). Each
+    // compaction rewrites every entry, so fewer of them is what keeps its cost per request small: one entry
+    // rewritten per two misses at 4×, two per miss at 1×.
+    const maxOps = Math.max(this.opts.compactMinOps ?? 1000, 4 * this.snapshotEntries);
     const maxBytes = Math.max(this.opts.compactMinBytes ?? 32 * 1024 * 1024, this.snapshotBytes);
     return ops > maxOps || this.journal.bytes > maxBytes;
   }

@@ -9,6 +9,7 @@
  */
 import { open, readFile, truncate } from 'node:fs/promises';
 import type { CacheEntry } from '../entry.js';
+import { Pacer } from './pacer.js';
 
 export type JournalOp = { op: 'put'; id: string; entry: CacheEntry } | { op: 'del'; id: string };
 
@@ -35,15 +36,17 @@ export class Journal {
   constructor(readonly file: string) {}
 
   /**
-   * Appends a batch: one write for a normal flush; a batch past CHUNK_BYTES (thousands of entries at once) is
-   * written a chunk per event-loop turn so that encoding it never holds the loop for long.
+   * Appends a batch: one write for a normal flush, a write per CHUNK_BYTES for a large one (thousands of entries
+   * at once); the encoding is paced (see Pacer) so that a batch never holds the event loop for long.
    */
   async append(ops: readonly JournalOp[]): Promise<void> {
     if (ops.length === 0) return;
     const fh = await open(this.file, 'a', 0o600);
+    const pacer = new Pacer();
     try {
       let chunk = this.maybeTorn ? '\n' : '';
       for (let i = 0; i < ops.length; i++) {
+        if (pacer.due) await pacer.rest();
         chunk += `${encode(ops[i]!)}\n`;
         if (chunk.length >= CHUNK_BYTES || i === ops.length - 1) {
           this.maybeTorn = true;
