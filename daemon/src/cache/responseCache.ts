@@ -12,6 +12,7 @@ import type { CacheEntry } from './entry.js';
 import { guardPair, type GuardOptions } from './guard.js';
 import { cacheScope, exactKey, normalizeQuestion, semanticQuestion, tenantOf } from './keys.js';
 import type { CacheStore } from './stores/store.js';
+import { LruOrder } from './lruOrder.js';
 import { VectorIndex } from './vectorIndex.js';
 
 export type Lookup =
@@ -42,7 +43,7 @@ export interface ResponseCacheOptions {
 export class ResponseCache {
   private readonly entries = new Map<string, CacheEntry>();
   /** Per route, entry ids in least-recently-used-first order (a Map keeps insertion order). */
-  private readonly lru = new Map<string, Map<string, true>>();
+  private readonly lru = new Map<string, LruOrder>();
   private readonly indexes = new Map<string, VectorIndex>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -217,8 +218,8 @@ export class ResponseCache {
     this.remove(e.id);
     this.entries.set(e.id, e);
     let ids = this.lru.get(e.route);
-    if (!ids) this.lru.set(e.route, (ids = new Map()));
-    ids.set(e.id, true);
+    if (!ids) this.lru.set(e.route, (ids = new LruOrder()));
+    ids.use(e.id);
     if (e.scope && vector) {
       let index = this.indexes.get(e.scope);
       if (!index) this.indexes.set(e.scope, (index = new VectorIndex(vector.length)));
@@ -248,19 +249,13 @@ export class ResponseCache {
   }
 
   private touch(e: CacheEntry): void {
-    const ids = this.lru.get(e.route);
-    ids?.delete(e.id);
-    ids?.set(e.id, true);
+    this.lru.get(e.route)?.use(e.id);
   }
 
   private evict(route: string, max: number): void {
     const ids = this.lru.get(route);
     if (!ids || ids.size <= max) return;
-    const gone: string[] = [];
-    for (const id of ids.keys()) {
-      if (ids.size - gone.length <= max) break;
-      gone.push(id);
-    }
+    const gone = ids.takeOldest(ids.size - max);
     for (const id of gone) this.remove(id);
     this.counters.evicted += gone.length;
     this.opts.store.delete(gone);
