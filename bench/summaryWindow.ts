@@ -1,8 +1,9 @@
 /**
  * How long the daemon's event loop is held to summarise a full day: `GET /switchboard/v1/summary?window=24h`,
  * which the dashboard polls every 2 s while it shows that window, over the 200,000 requests the window keeps.
- * In process, the store itself, median of 5. Also the longest single `add` while the window fills: the ring
- * doubles (4,096 → … → 200,000 slots) inside a request's bookkeeping.
+ * In process, the store itself, median of 5. Also the longest single `add` while the window fills (the ring
+ * doubles, 4,096 → … → 200,000 slots, inside a request's bookkeeping), with random ids and with a client's
+ * zero-padded counter as ids.
  *
  * Run: `node --import tsx bench/summaryWindow.ts [--requests N (200000)]`
  */
@@ -12,30 +13,42 @@ import { SummaryWindowStore } from '../daemon/src/observability/summaryWindow.js
 const i = process.argv.indexOf('--requests');
 const n = i >= 0 ? Number(process.argv[i + 1]) : 200_000;
 const now = Date.now();
-const store = new SummaryWindowStore(n, () => now);
 let seed = 1;
 const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-let longestAdd = { ms: 0, at: 0 };
-for (let k = 0; k < n; k++) {
-  const started = performance.now();
-  store.add({
-    id: createHash('md5').update(String(k)).digest('hex'), // like the daemon's own ids: 32 random-looking hex digits
-    t: now - 86_000_000 + (k * 86_000_000) / n,
-    route: `route-${k % 5}`,
-    target: `openai/model-${k % 3}`,
-    error: k % 50 === 0,
-    latencyMs: r() * 10,
-    ...(k % 2 ? { ttftMs: r() * 5 } : {}),
-    inputTokens: 10,
-    outputTokens: 11,
-    cachedTokens: 0,
-    cost: 0.00001,
-    cache: k % 3 ? 'miss' : 'hit',
-  });
-  const ms = performance.now() - started;
-  if (ms > longestAdd.ms) longestAdd = { ms, at: k };
+
+/** Fills a window with n requests whose ids `idOf` makes; returns it and its longest single `add`. */
+function fill(idOf: (k: number) => string): { store: SummaryWindowStore; longest: { ms: number; at: number } } {
+  const store = new SummaryWindowStore(n, () => now);
+  let longest = { ms: 0, at: 0 };
+  for (let k = 0; k < n; k++) {
+    const started = performance.now();
+    store.add({
+      id: idOf(k),
+      t: now - 86_000_000 + (k * 86_000_000) / n,
+      route: `route-${k % 5}`,
+      target: `openai/model-${k % 3}`,
+      error: k % 50 === 0,
+      latencyMs: r() * 10,
+      ...(k % 2 ? { ttftMs: r() * 5 } : {}),
+      inputTokens: 10,
+      outputTokens: 11,
+      cachedTokens: 0,
+      cost: 0.00001,
+      cache: k % 3 ? 'miss' : 'hit',
+    });
+    const ms = performance.now() - started;
+    if (ms > longest.ms) longest = { ms, at: k };
+  }
+  return { store, longest };
 }
-console.log(`longest add while filling: ${longestAdd.ms.toFixed(1)} ms (request ${longestAdd.at.toLocaleString('en')})`);
+
+const report = (what: string, l: { ms: number; at: number }) => console.log(`longest add while filling, ${what}: ${l.ms.toFixed(1)} ms (request ${l.at.toLocaleString('en')})`);
+// A client's own x-request-id may be 32 hex digits sharing a prefix (a zero-padded counter): hostile to a hash
+// of the first digits only.
+report('ids as a zero-padded hex counter', fill((k) => k.toString(16).padStart(32, '0')).longest);
+// Like the daemon's own ids: 32 random-looking hex digits.
+const { store, longest } = fill((k) => createHash('md5').update(String(k)).digest('hex'));
+report("random-looking ids (the daemon's own)", longest);
 const times: number[] = [];
 for (let k = 0; k < 6; k++) {
   const started = performance.now();

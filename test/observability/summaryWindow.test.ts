@@ -135,4 +135,19 @@ describe('summary window (compact)', () => {
     for (; i < 17_000 + 16_385; i++) add(i);
     check('after growing into a wrapped ring');
   });
+  it('finds ids that share all but their last digits (a client\'s zero-padded hex counter as x-request-id)', () => {
+    let now = 20 * 86_400_000;
+    const clock = () => now;
+    const compact = new SummaryWindowStore(3000, clock);
+    const reference = new ReferenceSummaryWindow(3000, clock);
+    const ids = Array.from({ length: 5000 }, (_, i) => (i % 2 ? i * 0x10000 : i).toString(16).padStart(32, '0'));
+    for (const [i, id] of ids.entries()) {
+      const e: WindowEntry = { id, t: (now += 1000), route: 'r', target: 't', error: false, latencyMs: i, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0, cache: 'miss' };
+      compact.add(e);
+      reference.add(e);
+    }
+    for (const id of ids) assert.deepEqual(JSON.parse(JSON.stringify(compact.get(id) ?? null)), JSON.parse(JSON.stringify(reference.get(id) ?? null)), `get(${id})`);
+    assert.equal(compact.get(ids[4999]!)?.latencyMs, 4999);
+    assert.equal(compact.get(ids[1000]!), undefined, 'forgotten once past the 3,000 kept');
+  });
 });
