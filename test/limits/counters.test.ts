@@ -85,6 +85,35 @@ contract('embedded', async () => {
   return { store, done: async () => (await store.close(), rmSync(home, { recursive: true, force: true })) };
 });
 
+describe('embedded counter store: saving many levels', () => {
+  it('writes 20,000 levels (per-end-user buckets and budgets) that a restarted store reads back exactly', async function () {
+    this.timeout(30_000);
+    const home = mkdtempSync(path.join(os.tmpdir(), 'sb-counters-many-'));
+    try {
+      const first = new EmbeddedAccounting({ home, saveDelayMs: 10 });
+      const buckets = Array.from({ length: 10_000 }, (_, i) => ({ kind: 'bucket' as const, id: `rl:endUser:user "${i}":req`, capacity: 100, refillPerMs: 1e-9 }));
+      const budgets = Array.from({ length: 10_000 }, (_, i) => ({ kind: 'budget' as const, id: `bg:endUser:user-${i}:day:tok`, limit: 1e6, expiresAtMs: DAY_END }));
+      for (let i = 0; i < 10_000; i++) assert.ok((await first.reserve([{ counter: buckets[i]!, amount: 1 + (i % 7) }, { counter: budgets[i]!, amount: i }])).ok);
+      await first.close();
+      const second = new EmbeddedAccounting({ home });
+      try {
+        // What is left is what the first store took: a bucket of 100 refills at ~nothing per ms.
+        for (const i of [0, 1, 4321, 9999]) {
+          const r = await second.reserve([{ counter: buckets[i]!, amount: 100 - (1 + (i % 7)) }]);
+          assert.equal(r.ok, true, `bucket ${i} kept its level`);
+          assert.equal((await second.reserve([{ counter: buckets[i]!, amount: 1 }])).ok, false, `bucket ${i} is now empty`);
+          assert.equal((await second.reserve([{ counter: budgets[i]!, amount: 1e6 - i + 1 }])).ok, false, `budget ${i} kept its spend`);
+          assert.equal((await second.reserve([{ counter: budgets[i]!, amount: 1e6 - i }])).ok, true);
+        }
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 contract('redis (real redis-server)', async () => {
   const redis: TestRedis = await startRedis();
   const client = await createRedisClient({ url: redis.url, timeoutMs: 1000 });

@@ -9,7 +9,7 @@
  */
 import { open, readFile, truncate } from 'node:fs/promises';
 import type { CacheEntry } from '../entry.js';
-import { Pacer } from './pacer.js';
+import { Pacer } from '../../pacer.js';
 
 export type JournalOp = { op: 'put'; id: string; entry: CacheEntry } | { op: 'del'; id: string };
 

@@ -16,7 +16,7 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CacheEntry } from '../entry.js';
-import { Pacer } from './pacer.js';
+import { Pacer } from '../../pacer.js';
 
 export const INDEX_FILE = 'index.json';
 const HEADER = '{"version":1,"metadata_config":{},"items":[';
