@@ -139,6 +139,24 @@ describe('metrics, summary and feedback (real daemon)', function () {
     assert.ok(sample(m, 'switchboard_requests_total', { target: '', error_class: 'upstream_5xx' }) + sample(m, 'switchboard_requests_total', { status: '503' }) >= 3);
   });
 
+  it('keeps route and target label values bounded: unknown model names past 500 distinct values count as "(other)"', async () => {
+    // A model no route matches is labelled by its name: 520 distinct made-up ones, each a clear 404.
+    const statuses = new Set<number>();
+    for (let batch = 0; batch < 13; batch++) {
+      await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+        const res = await chat(d, { model: `no-such-model-${batch * 40 + i}` });
+        await res.text();
+        statuses.add(res.status);
+      }));
+    }
+    assert.deepEqual([...statuses], [404]);
+    const m = await metricsText(d);
+    const routes = new Set([...m.matchAll(/^switchboard_requests_total\{[^}]*route="([^"]*)"/gm)].map((x) => x[1]));
+    assert.equal(routes.size, 501, `${routes.size} distinct route values: 500 kept and "(other)"`);
+    assert.ok(routes.has('(other)') && routes.has('fast') && routes.has('slow'), 'the first ones seen are kept');
+    assert.ok(sample(m, 'switchboard_requests_total', { route: '(other)', status: '404' }) >= 20);
+  });
+
   describe('with the real Prometheus', () => {
     let prometheus: ChildProcess | undefined;
     let dataDir: string;

@@ -12,6 +12,13 @@ export interface CircuitView {
 }
 
 const CIRCUIT_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
+/**
+ * Distinct route and target label values kept; new ones past that count as "(other)". A request that no route
+ * matched is labelled with the model name it asked for, and a pass-through target (`openai/<anything>`) with
+ * whatever the client wrote, so without a bound a client could grow the registry and every scrape forever.
+ */
+const MAX_LABEL_VALUES = 500;
+export const OTHER_LABEL = '(other)';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
@@ -29,6 +36,8 @@ export class GatewayMetrics {
   private readonly feedback: Counter<'route' | 'target' | 'cache' | 'rating'>;
   private readonly feedbackScore: Histogram<'route' | 'target' | 'cache'>;
   readonly inFlight: Gauge;
+  private readonly routeLabels = new BoundedLabels(MAX_LABEL_VALUES);
+  private readonly targetLabels = new BoundedLabels(MAX_LABEL_VALUES);
 
   constructor(opts: { circuits?: () => CircuitView[]; logDropped?: () => number; logWritten?: () => number } = {}) {
     const registers = [this.registry];
@@ -65,13 +74,13 @@ export class GatewayMetrics {
 
   /** Counts one finished API request. */
   observe(r: RequestRecord): void {
-    const route = r.route ?? r.model ?? '';
-    const target = r.target ?? '';
+    const route = this.routeLabels.of(r.route ?? r.model ?? '');
+    const target = this.targetLabels.of(r.target ?? '');
     this.requests.inc({ door: r.door ?? '', route, target, status: String(r.status), error_class: r.errorClass ?? '', cache: r.cache ?? '' });
     this.duration.observe({ route, target }, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.ttft.observe({ route, target }, r.ttftMs / 1000);
     if (r.overheadMs !== undefined) this.overhead.observe({ door: r.door ?? '' }, Math.max(0, r.overheadMs) / 1000);
-    for (const a of r.attempts) this.attempts.inc({ target: a.target, outcome: a.outcome });
+    for (const a of r.attempts) this.attempts.inc({ target: this.targetLabels.of(a.target), outcome: a.outcome });
     if (r.usage) {
       const u = r.usage;
       if (u.inputTokens) this.tokens.inc({ route, target, kind: 'input' }, u.inputTokens);
@@ -87,8 +96,9 @@ export class GatewayMetrics {
 
   observeFeedback(r: { route: string; target: string; cache: string }, normalized: number): void {
     const rating = normalized > 0.5 ? 'positive' : normalized < 0.5 ? 'negative' : 'neutral';
-    this.feedback.inc({ route: r.route, target: r.target, cache: r.cache, rating });
-    this.feedbackScore.observe(r, normalized);
+    const labels = { route: this.routeLabels.of(r.route), target: this.targetLabels.of(r.target), cache: r.cache };
+    this.feedback.inc({ route: labels.route, target: labels.target, cache: labels.cache, rating });
+    this.feedbackScore.observe(labels, normalized);
   }
 
   text(): Promise<string> {
@@ -97,5 +107,19 @@ export class GatewayMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+}
+
+/** Label values as they come, up to `max` distinct ones; later new ones become OTHER_LABEL. */
+class BoundedLabels {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  of(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max) return OTHER_LABEL;
+    this.seen.add(value);
+    return value;
   }
 }
