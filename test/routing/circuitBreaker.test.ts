@@ -80,4 +80,24 @@ describe('routing/circuitBreaker (fake clock)', () => {
     assert.equal(b.state('other'), 'closed');
     assert.ok(b.acquire('other'));
   });
+  it('forgets idle circuits once there are many (ever-new pass-through targets), keeping open and busy ones', () => {
+    run(20, () => true); // 't' opens
+    for (let i = 0; i < 300; i++) {
+      assert.ok(b.acquire(`openai/made-up-${i}`));
+      b.onSuccess(`openai/made-up-${i}`);
+    }
+    assert.equal(b.snapshot().length, 301);
+    clock.advance(settings.windowMs + 1); // their windows empty out; 't' is still open (cooldown 5 s, then half-open)
+    assert.ok(b.acquire('busy'));
+    b.onSuccess('busy');
+    for (let i = 0; i < 300; i++) {
+      assert.ok(b.acquire(`openai/other-${i}`));
+      b.onSuccess(`openai/other-${i}`);
+    }
+    const targets = b.snapshot().map((c) => c.target);
+    assert.ok(!targets.includes('openai/made-up-0'), 'idle ones forgotten');
+    assert.ok(targets.includes('t') && targets.includes('busy') && targets.includes('openai/other-299'));
+    assert.ok(targets.length < 400, `${targets.length} circuits kept`);
+    assert.equal(b.state('t'), 'half-open', 'a tripped circuit keeps its state');
+  });
 });

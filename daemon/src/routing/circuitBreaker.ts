@@ -26,6 +26,8 @@ export interface CircuitSnapshot {
 }
 
 const BUCKETS = 10;
+/** Circuits kept before idle ones are forgotten (see `forgetIdle`). */
+const KEEP_CIRCUITS = 256;
 
 class Circuit {
   state: CircuitState = 'closed';
@@ -64,10 +66,16 @@ class Circuit {
   reset() {
     for (const b of this.buckets) Object.assign(b, { start: 0, ok: 0, failed: 0 });
   }
+
+  /** Closed, no probe out, nothing in the window: the same as a new circuit. */
+  idle(now: number): boolean {
+    return this.state === 'closed' && this.probesInFlight === 0 && this.counts(now).requests === 0;
+  }
 }
 
 export class CircuitBreakers {
   private readonly circuits = new Map<string, Circuit>();
+  private forgetAt = KEEP_CIRCUITS;
 
   constructor(
     private readonly settings: BreakerSettings,
@@ -77,8 +85,23 @@ export class CircuitBreakers {
 
   private circuit(target: string): Circuit {
     let c = this.circuits.get(target);
-    if (!c) this.circuits.set(target, (c = new Circuit(this.settings)));
+    if (!c) {
+      if (this.circuits.size >= this.forgetAt) this.forgetIdle();
+      this.circuits.set(target, (c = new Circuit(this.settings)));
+    }
     return c;
+  }
+
+  /**
+   * Drops idle circuits once there are many: a pass-through target (`openai/<any model>`) gets a circuit on
+   * its first request, so a client naming ever-new models would otherwise grow this map, /health and /metrics
+   * without bound. An idle circuit holds nothing a new one would not. The next sweep waits until the map has
+   * doubled, so sweeping stays O(1) per new target even when every circuit is busy.
+   */
+  private forgetIdle(): void {
+    const now = this.clock.now();
+    for (const [target, c] of this.circuits) if (c.idle(now)) this.circuits.delete(target);
+    this.forgetAt = Math.max(KEEP_CIRCUITS, 2 * this.circuits.size);
   }
 
   private move(target: string, c: Circuit, to: CircuitState, why: string) {
