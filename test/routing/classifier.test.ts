@@ -56,4 +56,22 @@ describe('routing/classifier', () => {
     assert.equal(createClassifier({ complexWords: ['triage'], weights: { taskWords: 1 } })(req).tier, 'complex');
     assert.equal(createClassifier({ threshold: 0 })(req).tier, 'complex');
   });
+  it('reads code and math signals the same way on hostile prompts, in linear time (60,000 characters each)', function () {
+    // Quadratic before: 20,000 letters took 0.3 s, 20,000 digits 0.8 s; these took ~30 s in all (a regex cannot be
+    // interrupted, so the timeout reports once they return). Now a few ms.
+    this.timeout(5_000);
+    const ask = (text: string) => classify({ model: 'tiered', messages: [{ role: 'user', content: [{ type: 'text', text }] }] }).reason;
+    const n = 60_000;
+    for (const text of ['a'.repeat(n), '1'.repeat(n), 'a.a('.repeat(n / 4), 'SELECT '.repeat(n / 7), `x.y(${'z'.repeat(n)}`]) {
+      assert.doesNotMatch(ask(text), /\b(code|math) /, text.slice(0, 12));
+    }
+    assert.match(ask('12-'.repeat(n / 3)), /\bmath /, '"12-12" is a subtraction');
+    // The same shapes still count where they should.
+    assert.match(ask(`${'a'.repeat(n)} then call client.fetch(url) here`), /\bcode /);
+    assert.match(ask(`${'1'.repeat(n)} and 3.5 * 12 too`), /\bmath /);
+    assert.match(ask('SELECT name, email\nFROM users WHERE id = 1'), /\bcode /, 'a query over two lines');
+    assert.match(ask('SELECT\n  name FROM users'), /\bcode /, 'SELECT ending a line');
+    assert.doesNotMatch(ask('SELECT\n\nFROM'), /\bcode /, 'nothing between them');
+    assert.doesNotMatch(ask('call client.fetch(url\nand then ) later'), /\bcode /, 'a call closed on another line');
+  });
 });

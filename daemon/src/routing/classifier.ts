@@ -26,8 +26,39 @@ const TASK_WORDS = [
 ];
 const REASONING_WORDS = ['step by step', 'step-by-step', 'reason about', 'reasoning', 'think carefully', 'chain of thought', 'explain why', 'walk me through', 'why does', 'why is'];
 const MATH_WORDS = ['integral', 'derivative', 'equation', 'theorem', 'probability', 'matrix', 'eigen', 'polynomial', 'solve for', 'calculate', 'calculation', 'compute the', 'percent', 'irrational', 'linear program'];
-const CODE_PATTERN = /```|\b(function|def|class|const|let|var|import|return|public static|#include|SELECT\s.+\sFROM)\b|=>|[{};]\s*$|Traceback \(most recent call last\)|\w+\.\w+\(.*\)/m;
-const MATH_PATTERN = /\d+(\.\d+)?\s*[+\-*/^×÷=]\s*\d+|[∫∑√π]|\b[xyz]\s*[\^²³]|\bf\(x\)/;
+/*
+ * Every pattern here runs on the whole prompt, so each must take linear time in its length. As one regex,
+ * `\w+\.\w+\(.*\)` and `SELECT\s.+\sFROM` retried their scan from every starting position (a prompt of 20,000
+ * letters took 0.3 s, 100,000 about 8 s), and `\d+…` did the same in a run of digits (20,000 digits: 0.8 s);
+ * the call and the query are now found line by line (`callOrQuery`), and a number only starts after a non-digit.
+ */
+const CODE_PATTERN = /```|\b(function|def|class|const|let|var|import|return|public static|#include)\b|=>|[{};]\s*$|Traceback \(most recent call last\)/m;
+const MATH_PATTERN = /(?<!\d)\d+(\.\d+)?\s*[+\-*/^×÷=]\s*\d+|[∫∑√π]|\b[xyz]\s*[\^²³]|\bf\(x\)/;
+
+/**
+ * A method call `x.y(…)` on one line, or a query `SELECT … FROM` (what `SELECT\s.+\sFROM` matched: the text
+ * between them on one line, the whitespace on either side possibly a line break).
+ */
+function callOrQuery(text: string): boolean {
+  const lines = text.split(/[\n\r\u2028\u2029]/);
+  let selectEndedLastLine = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    // A call: `x.y(` before the line's last `)`.
+    const close = line.lastIndexOf(')');
+    if (close > 0 && /\w\.\w+\(/.test(line.slice(0, close))) return true;
+    // A query: where the text after `SELECT` and its whitespace starts on this line, and where the last
+    // whitespace before a `FROM` is (the line break itself when the next line starts with FROM).
+    const select = /\bSELECT\s/.exec(line);
+    const start = selectEndedLastLine ? 0 : select ? select.index + select[0].length : -1;
+    let from = -1;
+    for (const m of line.matchAll(/\sFROM\b/g)) from = m.index;
+    if (/^FROM\b/.test(lines[i + 1] ?? '')) from = line.length;
+    if (start >= 0 && from > start) return true;
+    selectEndedLastLine = /\bSELECT$/.test(line);
+  }
+  return false;
+}
 
 export interface TierDecision {
   tier: 'simple' | 'complex';
@@ -87,7 +118,7 @@ function measure(req: CanonicalRequest, taskWords: string[]): Record<Signal, num
     length: clamp((tokens - 60) / 600),
     // One task word (prove, design, implement…) is already a strong sign; a second one settles it.
     taskWords: Math.min(1, count(lower, taskWords) * 0.75),
-    code: CODE_PATTERN.test(lastText) ? 1 : 0,
+    code: CODE_PATTERN.test(lastText) || callOrQuery(lastText) ? 1 : 0,
     math: clamp((MATH_PATTERN.test(lastText) ? 0.7 : 0) + count(lower, MATH_WORDS) * 0.7),
     tools: req.tools?.length ? 1 : 0,
     depth: clamp((req.messages.length - 3) / 10),
