@@ -2,13 +2,33 @@
  * Prompt token counting for limits and budgets on a growing conversation (every turn resends the history):
  * the daemon's count (`countPromptTokens`, which remembers long texts' counts) against counting every text
  * again with the same BPE, at turns 10, 20 and 40 of a conversation of ~190-token messages. In process.
+ * With `--hostile`: pasted blobs (runs of one letter, of spaces, of CJK characters), where BPE takes time
+ * quadratic in a piece's length: gpt-tokenizer on the whole text against the daemon's count (a slice at a time).
  *
- * Run: `node --import tsx bench/tokenCount.ts`
+ * Run: `node --import tsx bench/tokenCount.ts [--hostile]`
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { CanonicalRequest } from '../daemon/src/gateway/canonical.js';
 import { countPromptTokens } from '../daemon/src/limits/tokenCount.js';
 import { table } from './stats.js';
+
+if (process.argv.includes('--hostile')) {
+  const hostile: string[][] = [];
+  for (const [what, unit] of [['letters', 'a'], ['spaces', ' '], ['CJK characters', '漢']] as const) {
+    for (const n of [20_000, 100_000]) {
+      const text = unit.repeat(n);
+      let t = performance.now();
+      const whole = countTokens(text);
+      const wholeMs = performance.now() - t;
+      t = performance.now();
+      const daemon = await countPromptTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text }] }] }, { provider: 'openai', model: 'gpt-4o-mini' }, new Map());
+      hostile.push([`${n.toLocaleString('en')} ${what}`, String(whole), wholeMs.toFixed(1), String(daemon - 7), (performance.now() - t).toFixed(1)]);
+    }
+  }
+  console.log(table(['pasted blob', 'tokens, whole', 'gpt-tokenizer ms', 'tokens, daemon', 'daemon ms'], hostile));
+  console.log('(the daemon adds 7 tokens of message overhead; they are taken off here)');
+  process.exit(0);
+}
 
 const WORDS = 'the quick brown fox jumps over the lazy dog while a gateway counts every token of the conversation history again'.split(' ');
 const message = (turn: number) => Array.from({ length: 150 }, (_, j) => `${WORDS[(turn * 7 + j) % WORDS.length]}${j % 13 === 0 ? ` ${turn}${j}` : ''}`).join(' ');
