@@ -74,4 +74,18 @@ describe('routing/classifier', () => {
     assert.doesNotMatch(ask('SELECT\n\nFROM'), /\bcode /, 'nothing between them');
     assert.doesNotMatch(ask('call client.fetch(url\nand then ) later'), /\bcode /, 'a call closed on another line');
   });
+  it('gives the code and math verdicts the single regexes it replaced gave (differential, 20,000 random strings)', () => {
+    // The patterns as they were (quadratic on long runs, fine on these short strings): the oracle.
+    const oldCode = /```|\b(function|def|class|const|let|var|import|return|public static|#include|SELECT\s.+\sFROM)\b|=>|[{};]\s*$|Traceback \(most recent call last\)|\w+\.\w+\(.*\)/m;
+    const oldMath = /\d+(\.\d+)?\s*[+\-*/^×÷=]\s*\d+|[∫∑√π]|\b[xyz]\s*[\^²³]|\bf\(x\)/;
+    const parts = ['\n', '\r', '\u2028', 'SELECT', 'SELECT ', 'FROM', ' FROM', 'FROMx', 'xSELECT', ' ', '\t', 'a', 'b', '.', '(', ')', '1', '2', '.5', '+', '=', '-', 'ab.cd(', 'Z', '_', ';', '{'];
+    let seed = 7;
+    const r = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    for (let i = 0; i < 20_000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(r() * 12) }, () => parts[Math.floor(r() * parts.length)]).join('');
+      const reason = classify({ model: 'tiered', messages: [{ role: 'user', content: [{ type: 'text', text }] }] }).reason;
+      assert.equal(/\bcode /.test(reason), oldCode.test(text), `code for ${JSON.stringify(text)}`);
+      assert.equal(/\bmath /.test(reason), oldMath.test(text), `math for ${JSON.stringify(text)}`);
+    }
+  });
 });
