@@ -18,6 +18,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
 import type { Dispatcher, Pool } from 'undici';
+import { sseData } from './sse.js';
 
 export interface LeanClientOptions {
   apiKey: string;
@@ -114,38 +115,6 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
 
   // Called after the listeners drained (or gave up on) their streams: whatever is still open is cut, never waited on.
   return { stream, complete, close: async () => (undici ? (await undici).pool.destroy() : undefined) };
-}
-
-/** The `data` of each server-sent event (multi-line data joined by \n), per the SSE spec; comments skipped. */
-export async function* sseData(body: AsyncIterable<Buffer>): AsyncIterable<string> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
-  for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let start = 0;
-    for (;;) {
-      const nl = buffer.indexOf('\n', start);
-      const cr = buffer.indexOf('\r', start);
-      const end = nl < 0 ? cr : cr < 0 ? nl : Math.min(nl, cr);
-      if (end < 0) break;
-      // A \r at the very end of the buffer may be the first half of \r\n: wait for more.
-      if (end === cr && end === buffer.length - 1) break;
-      const line = buffer.slice(start, end);
-      start = end + (buffer[end] === '\r' && buffer[end + 1] === '\n' ? 2 : 1);
-      if (line === '') {
-        if (data.length) yield data.join('\n');
-        data = [];
-      } else if (line.startsWith('data:')) {
-        data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
-      }
-      // Other fields (event:, id:, retry:) and comments (:) are not used by chat completions.
-    }
-    buffer = buffer.slice(start);
-  }
-  buffer += decoder.decode();
-  if (buffer.startsWith('data:')) data.push(buffer.charCodeAt(5) === 32 ? buffer.slice(6) : buffer.slice(5));
-  if (data.length) yield data.join('\n');
 }
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {

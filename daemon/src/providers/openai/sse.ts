@@ -1,0 +1,53 @@
+/**
+ * Server-sent events from an upstream's byte stream: the `data` of each event (multi-line data joined by \n),
+ * per the SSE spec; comments and other fields (event:, id:, retry:) are not used by chat completions.
+ *
+ * Each piece of the stream is searched once: the text of a line that spans pieces is kept as a list and joined
+ * when its line break arrives. (Searching the joined remainder again at every piece took time quadratic in a
+ * line's length: one 4 MB event in 16 KB pieces, 387 ms; `node --import tsx bench/sseData.ts`.)
+ */
+export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let data: string[] = [];
+  /** The text of the current line from earlier pieces (none had its line break). */
+  let partial: string[] = [];
+  /** The last piece ended with \r: a \n opening the next one belongs to that line break. */
+  let afterCR = false;
+  for await (const bytes of body) {
+    const text = decoder.decode(bytes, { stream: true });
+    let start = 0;
+    if (afterCR && text.length > 0) {
+      afterCR = false;
+      if (text.charCodeAt(0) === 10) start = 1;
+    }
+    let nl = text.indexOf('\n', start);
+    let cr = text.indexOf('\r', start);
+    for (;;) {
+      if (nl !== -1 && nl < start) nl = text.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+      if (end === -1) break;
+      let line = text.slice(start, end);
+      if (partial.length) [line, partial] = [partial.join('') + line, []];
+      start = end + 1;
+      if (end === cr) {
+        if (start === text.length) afterCR = true;
+        else if (text.charCodeAt(start) === 10) start++;
+      }
+      if (line === '') {
+        if (data.length) yield data.join('\n');
+        data = [];
+      } else if (line.startsWith('data:')) data.push(dataOf(line));
+    }
+    if (start < text.length) partial.push(start === 0 ? text : text.slice(start));
+  }
+  // The stream ended: bytes of an unfinished character (one replacement character, never a line break), a last
+  // line without a line break, and an event without the blank line after it are kept.
+  const rest = partial.join('') + decoder.decode();
+  if (rest.startsWith('data:')) data.push(dataOf(rest));
+  if (data.length) yield data.join('\n');
+}
+
+function dataOf(line: string): string {
+  return line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+}
