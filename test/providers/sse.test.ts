@@ -62,4 +62,8 @@ describe('providers/openai SSE reader', () => {
     assert.equal(events.length, 5000);
     assert.equal(events[4999], '{"i":4999}');
   });
+  it('fails a stream whose line never ends instead of holding it all (past 16 M characters)', async () => {
+    const piece = Buffer.from('x'.repeat(1 << 20));
+    await assert.rejects(read(Array.from({ length: 20 }, () => piece)), /line of over 16777216 characters/);
+  });
 });
