@@ -379,6 +379,13 @@ describe('bad input and upstream failures (real daemon)', function () {
       assertAnthropicError(await messages({ model: 'anthropic/claude-haiku-4-5', max_tokens: 10, messages: user() }), 502);
     });
 
+    it('an upstream answer over 64 MB (sent without a length) → 502 naming the limit; the daemon does not hold it', async () => {
+      openai.script({ rawResponse: { body: `{"pad":"${'x'.repeat(65 * 1024 * 1024)}"}` } });
+      const r = await chat({ model: 'openai/gpt-4o-mini', messages: user() });
+      assertOpenAIError(r, 502);
+      assert.match(r.json.error.message, /over the 67108864 bytes read/);
+    });
+
     it('an upstream reply that is not JSON → 502, never a 500', async () => {
       openai.script({ rawResponse: { status: 200, headers: { 'content-type': 'text/event-stream' }, body: 'data: {not json\n\n' } });
       const r = await chat({ model: 'openai/gpt-4o-mini', messages: user() });

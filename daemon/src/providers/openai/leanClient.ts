@@ -71,7 +71,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
     const raw = res.headers;
     const responseHeaders = () => toHeaders(raw);
     if (res.statusCode < 200 || res.statusCode > 299) {
-      const text = await res.body.text().catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      const text = await bodyText(res, MAX_ERROR_BYTES).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
       const json = safeJson(text);
       throw APIError.generate(res.statusCode, json, json ? undefined : text, responseHeaders());
     }
@@ -101,9 +101,9 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
     const { res, responseHeaders } = await post(params, signal, 0);
     let text: string;
     try {
-      text = await res.body.text();
+      text = await bodyText(res, MAX_ANSWER_BYTES);
     } catch (e) {
-      if (signal.aborted) throw e;
+      if (signal.aborted || e instanceof APIError) throw e;
       throw new APIConnectionError({ cause: e as Error });
     }
     const json = safeJson(text) as (ChatCompletion & { error?: unknown }) | undefined;
@@ -115,6 +115,34 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
 
   // Called after the listeners drained (or gave up on) their streams: whatever is still open is cut, never waited on.
   return { stream, complete, close: async () => (undici ? (await undici).pool.destroy() : undefined) };
+}
+
+/** The most of a whole answer, and of an error body, read from an upstream (an answer is kilobytes). */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_ERROR_BYTES = 1024 * 1024;
+
+/**
+ * The body as text, at most `max` bytes, so that an upstream sending without end cannot take the daemon's
+ * memory: a Content-Length over it fails at once, a body without one is read with a running count.
+ */
+async function bodyText(res: Dispatcher.ResponseData, max: number): Promise<string> {
+  const length = Number(res.headers['content-length']);
+  if (length > max) {
+    res.body.destroy();
+    throw new APIError(undefined, undefined, `The upstream's answer is ${length} bytes, over the ${max} read.`, undefined);
+  }
+  if (Number.isFinite(length)) return res.body.text();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > max) {
+      res.body.destroy();
+      throw new APIError(undefined, undefined, `The upstream's answer is over the ${max} bytes read.`, undefined);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
