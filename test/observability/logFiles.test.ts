@@ -35,7 +35,9 @@ describe('observability/logFiles: reading newest first', () => {
       // A reader that stops early (the dashboard's last 50) closes what it opened and can read again.
       let taken = 0;
       for await (const _ of files.linesNewestFirst()) if (++taken === 50) break;
-      assert.equal((await files.linesNewestFirst().next()).value, written.at(-1));
+      const again = files.linesNewestFirst();
+      assert.equal((await again.next()).value, written.at(-1));
+      await again.return(undefined); // as a for-await that breaks does: the file is closed
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
