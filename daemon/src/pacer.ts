@@ -1,7 +1,8 @@
 /**
  * Paces background work that shares the event loop with requests (the cache store's compaction and journal
- * appends, the embedded counter store's saves): the work runs in slices of at most `sliceMs`, each followed by a timer turn, so that a request in
- * flight waits at most one slice at any of its steps and the work takes at most about half of a busy loop.
+ * appends, the embedded counter store's saves): the work runs in slices of at most `sliceMs`, each followed by
+ * a timer turn, so that a request in flight waits at most one slice at any of its steps and the work takes at
+ * most about half of a busy loop.
  *
  * Why: a compaction used to encode a 64 KB chunk (1–3 ms) after every write callback, i.e. between any two I/O
  * events. Every step of every request in flight paid for one chunk, and for the second or so a compaction of

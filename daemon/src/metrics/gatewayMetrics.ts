@@ -18,7 +18,7 @@ const CIRCUIT_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open:
  * whatever the client wrote, so without a bound a client could grow the registry and every scrape forever.
  */
 const MAX_LABEL_VALUES = 500;
-export const OTHER_LABEL = '(other)';
+const OTHER_LABEL = '(other)';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 

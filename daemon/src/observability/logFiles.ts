@@ -131,8 +131,6 @@ export class LogFiles {
           end = start;
         }
         if (pending.length) yield pending.toString('utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       } finally {
         await fh.close();
       }
