@@ -56,6 +56,11 @@ const daemonFiles = Object.keys(daemonBuild.metafile.outputs)
   .filter((f) => f.endsWith('.js'))
   .map((f) => path.relative(daemonDir, path.resolve(root, f)));
 for (const f of daemonFiles) latin1Output(path.join(daemonDir, f));
+// The OpenAI BPE tables as compact files beside the bundle (daemon/src/limits/bpeCounter.ts): the daemon reads
+// them instead of loading gpt-tokenizer's rank source, whose 200,000 strings would stay on its heap. Runs the
+// daemon's own converter through tsx (a dev dependency, as building is).
+execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "import { writeTables } from './daemon/src/limits/bpeCounter.ts'; await writeTables(process.argv[1]);", daemonDir], { cwd: root, stdio: 'inherit' });
+daemonFiles.push('bpe/o200k_base.bin', 'bpe/cl100k_base.bin');
 // What the .vsix ships (scripts/packageExtension.mjs): this build's files, not chunks left by earlier ones.
 writeFileSync(path.join(daemonDir, 'files.json'), JSON.stringify(daemonFiles, null, 2) + '\n');
 pruneChunks(new Set(daemonFiles));

@@ -9,6 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { BpeCounter, BpeRanks, shippedTableFile } from '../../daemon/src/limits/bpeCounter.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const daemonDir = path.join(repoRoot, 'dist/daemon');
@@ -40,7 +44,7 @@ describe('daemon bundle (dist/daemon, npm run build)', () => {
     const files = JSON.parse(readFileSync(path.join(daemonDir, 'files.json'), 'utf8')) as string[];
     assert.ok(files.includes('cli.js'));
     assert.ok(files.some((f) => f.startsWith('chunks/')), 'code splitting is on');
-    for (const f of files) {
+    for (const f of files.filter((name) => name.endsWith('.js'))) {
       const text = readFileSync(path.join(daemonDir, f), 'utf8');
       const wide = /[^\x00-\xff]/.exec(text);
       assert.equal(wide, null, `${f}: "${wide?.[0]}" at ${wide?.index} makes the whole file a two-byte string in V8`);
@@ -55,6 +59,22 @@ describe('daemon bundle (dist/daemon, npm run build)', () => {
     }
     // The guard itself works: the start-up files do carry the packages that are meant to load at start.
     assert.ok(text.includes('// node_modules/zod/'));
+  });
+
+  it('ships the BPE tables beside the bundle, where the daemon looks, and they count as gpt-tokenizer does', async () => {
+    const files = JSON.parse(readFileSync(path.join(daemonDir, 'files.json'), 'utf8')) as string[];
+    const text = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+      const file = shippedTableFile(encoding, daemonDir);
+      assert.ok(files.includes(path.relative(daemonDir, file)), `${file} is listed`);
+      const split = encoding === 'o200k_base' ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX;
+      const reference = encoding === 'o200k_base' ? o200k : cl100k;
+      assert.equal(new BpeCounter(BpeRanks.parse(readFileSync(file)), split).count(text), reference(text));
+    }
+    // Where the bundled code resolves them: beside cli.js, whether the counter lands in cli.js or a chunk.
+    const bundled = [...startupClosure()].find(([, code]) => code.includes('// daemon/src/limits/bpeCounter.ts'));
+    assert.ok(bundled, 'the counter is in the start-up files');
+    assert.ok(['dist/daemon', 'dist/daemon/chunks'].includes(path.relative(repoRoot, path.dirname(bundled[0]))));
   });
 
   describe('build plugins', () => {

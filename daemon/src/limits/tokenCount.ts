@@ -1,11 +1,12 @@
 /**
  * Counts a request's prompt tokens before the call, with the right tokenizer for the serving target:
- * OpenAI models with their BPE (gpt-tokenizer: o200k_base, cl100k_base for GPT-4/3.5), the local model with its
+ * OpenAI models with their BPE (o200k_base, cl100k_base for GPT-4/3.5; bpeCounter.ts), the local model with its
  * own tokenizer, Anthropic with a documented estimate (its tokenizer is not published). The count reserves
  * rate-limit and budget capacity; the provider's reported usage settles it afterwards.
  */
 import type { CanonicalRequest, Target } from '../gateway/canonical.js';
 import type { Provider } from '../providers/provider.js';
+import { loadCounter, type EncodingName } from './bpeCounter.js';
 
 /** Chat formatting overhead per message and for the reply primer, as in OpenAI's token-counting guide. */
 const PER_MESSAGE = 4;
@@ -19,14 +20,16 @@ type Encoder = (text: string) => number;
 
 let o200k: Promise<Encoder> | undefined;
 let cl100k: Promise<Encoder> | undefined;
-const NO_SPECIALS = { disallowedSpecial: new Set<string>() };
 
 function openAIEncoder(model: string): Promise<Encoder> {
   // gpt-4 / gpt-3.5 use cl100k_base; gpt-4o, gpt-4.1, gpt-5, o-series and newer use o200k_base.
-  if (/^gpt-(4(?!o|\.)|3\.5)/.test(model)) {
-    return (cl100k ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => remembering(inSlices((t) => m.countTokens(t, NO_SPECIALS)))));
-  }
-  return (o200k ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => remembering(inSlices((t) => m.countTokens(t, NO_SPECIALS)))));
+  if (/^gpt-(4(?!o|\.)|3\.5)/.test(model)) return (cl100k ??= encoderFor('cl100k_base'));
+  return (o200k ??= encoderFor('o200k_base'));
+}
+
+async function encoderFor(encoding: EncodingName): Promise<Encoder> {
+  const counter = await loadCounter(encoding);
+  return remembering(inSlices((t) => counter.count(t)));
 }
 
 /** Characters counted per call when a text is longer. */
