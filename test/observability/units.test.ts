@@ -27,13 +27,13 @@ describe('observability units', () => {
     assert.deepEqual(written, [1, 2, 3, 4]);
   });
 
-  it('the summary window computes nearest-rank percentiles per route and forgets entries older than a day', () => {
+  it('the summary window computes nearest-rank percentiles per route and forgets entries older than a day', async () => {
     let now = 10 * 86_400_000;
     const w = new SummaryWindowStore(1000, () => now);
     const entry = (i: number, route: string, latencyMs: number, t = now): WindowEntry => ({ id: `${route}-${i}`, t, route, target: 'openai/x', error: i % 10 === 0, latencyMs, inputTokens: 1, outputTokens: 2, cachedTokens: 0, cost: 0.001, cache: i % 4 === 0 ? 'hit' : 'miss' });
     w.add(entry(0, 'old', 5, now - 86_400_000 - 1));
     for (let i = 1; i <= 100; i++) w.add(entry(i, 'a', i));
-    const s = w.summarize('5m');
+    const s = await w.summarize('5m');
     const a = s.routes.find((g) => g.key === 'a');
     assert.deepEqual(a?.latencyMs, { p50: 50, p95: 95, p99: 99 });
     assert.equal(a?.errors, 10);
@@ -42,8 +42,8 @@ describe('observability units', () => {
     assert.equal(s.routes.find((g) => g.key === 'old'), undefined);
     assert.equal(w.get('old-0'), undefined, 'pruned');
     now += 6 * 60_000;
-    assert.equal(w.summarize('5m').total.requests, 0);
-    assert.equal(w.summarize('1h').total.requests, 100);
+    assert.equal((await w.summarize('5m')).total.requests, 0);
+    assert.equal((await w.summarize('1h')).total.requests, 100);
   });
 
   it('redacts emails, Luhn-valid card numbers, phones, SSNs, IPs and key-shaped secrets; keeps ordinary numbers', () => {

@@ -91,10 +91,10 @@ export function observabilityRoutes(d: RouteDeps): Record<string, Partial<Record
     [OBSERVABILITY_PATHS.summary]: {
       GET: {
         door: openAIDoor,
-        handler: ({ req, res, requestId }) => {
+        handler: async ({ req, res, requestId }) => {
           const window = new URL(req.url ?? '/', 'http://x').searchParams.get('window') ?? '1h';
           if (!(window in SUMMARY_WINDOWS)) throw new InvalidRequestError(`window must be one of ${Object.keys(SUMMARY_WINDOWS).join(', ')}; got "${window}".`, 'invalid_window');
-          const s = d.summary.summarize(window as SummaryWindow);
+          const s = await d.summary.summarize(window as SummaryWindow);
           const body: Summary = {
             window: window as SummaryWindow,
             ...s,
