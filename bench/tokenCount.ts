@@ -2,31 +2,47 @@
  * Prompt token counting for limits and budgets on a growing conversation (every turn resends the history):
  * the daemon's count (`countPromptTokens`, which remembers long texts' counts) against counting every text
  * again with the same BPE, at turns 10, 20 and 40 of a conversation of ~190-token messages. In process.
- * With `--hostile`: pasted blobs (runs of one letter, of spaces, of CJK characters), where BPE takes time
- * quadratic in a piece's length: gpt-tokenizer on the whole text against the daemon's count (a slice at a time).
+ * With `--hostile`: pasted blobs (runs of one letter, of spaces, of CJK characters, repeated or random), where
+ * BPE takes time quadratic in a piece's length: gpt-tokenizer on the whole text and a slice at a time (what the
+ * daemon did before limits/bpeCounter.ts) against the daemon's count (a slice at a time, heap merges).
  *
  * Run: `node --import tsx bench/tokenCount.ts [--hostile]`
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { CanonicalRequest } from '../daemon/src/gateway/canonical.js';
-import { countPromptTokens } from '../daemon/src/limits/tokenCount.js';
+import { countPromptTokens, inSlices } from '../daemon/src/limits/tokenCount.js';
 import { table } from './stats.js';
 
 if (process.argv.includes('--hostile')) {
   const hostile: string[][] = [];
+  // What the daemon counted with before its own counter (bpeCounter.ts): gpt-tokenizer, a slice at a time.
+  const sliced = inSlices((t) => countTokens(t));
+  const time = <T>(f: () => T): [T, string] => {
+    const t = performance.now();
+    const out = f();
+    return [out, (performance.now() - t).toFixed(1)];
+  };
+  const daemonCount = (text: string) => countPromptTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text }] }] }, { provider: 'openai', model: 'gpt-4o-mini' }, new Map());
+  await daemonCount('load the table first');
+  let seed = 7;
+  const r = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const random = (n: number, pick: () => string) => Array.from({ length: n }, pick).join('');
+  const blobs: [string, string, boolean][] = [];
   for (const [what, unit] of [['letters', 'a'], ['spaces', ' '], ['CJK characters', '漢']] as const) {
-    for (const n of [20_000, 100_000]) {
-      const text = unit.repeat(n);
-      let t = performance.now();
-      const whole = countTokens(text);
-      const wholeMs = performance.now() - t;
-      t = performance.now();
-      const daemon = await countPromptTokens({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text }] }] }, { provider: 'openai', model: 'gpt-4o-mini' }, new Map());
-      hostile.push([`${n.toLocaleString('en')} ${what}`, String(whole), wholeMs.toFixed(1), String(daemon - 7), (performance.now() - t).toFixed(1)]);
-    }
+    for (const n of [20_000, 100_000]) blobs.push([`${n.toLocaleString('en')} ${what}`, unit.repeat(n), true]);
   }
-  console.log(table(['pasted blob', 'tokens, whole', 'gpt-tokenizer ms', 'tokens, daemon', 'daemon ms'], hostile));
-  console.log('(the daemon adds 7 tokens of message overhead; they are taken off here)');
+  // Repeated units let gpt-tokenizer's cache of merged pieces answer every slice but the first; random ones not.
+  blobs.push(['100,000 random letters', random(100_000, () => String.fromCharCode(97 + Math.floor(r() * 26))), false]);
+  blobs.push(['100,000 random CJK characters', random(100_000, () => String.fromCharCode(0x4e00 + Math.floor(r() * 20_000))), false]);
+  for (const [what, text, whole] of blobs) {
+    const [wholeCount, wholeMs] = whole ? time(() => countTokens(text)) : [undefined, '—'];
+    const [slicedCount, slicedMs] = time(() => sliced(text));
+    const t = performance.now();
+    const daemon = (await daemonCount(text)) - 7;
+    hostile.push([what, String(wholeCount ?? '—'), wholeMs, String(slicedCount), slicedMs, String(daemon), (performance.now() - t).toFixed(1)]);
+  }
+  console.log(table(['pasted blob', 'tokens, whole', 'gpt-tokenizer ms', 'tokens, in slices', 'gpt-tokenizer in slices ms', 'tokens, daemon', 'daemon ms'], hostile));
+  console.log('(the daemon adds 7 tokens of message overhead; they are taken off here; "—": minutes)');
   process.exit(0);
 }
 
