@@ -74,6 +74,7 @@ export function packageExtension({ out = path.join(root, 'dist', `switchboard-${
   delete pkg.devDependencies;
   delete pkg.scripts;
   delete pkg.bin; // the CLI is the daemon bundle; the extension starts it by path
+  delete pkg.allowScripts; // which install scripts this repository's npm installs run: nothing installs the .vsix with npm
   pkg.dependencies = { 'node-llama-cpp': nlc };
   writeFileSync(path.join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 
