@@ -13,7 +13,6 @@
  * otherwise the lowest-ranked adjacent pair of its bytes merged until none is a token (tiktoken's algorithm).
  * `test/limits/bpeCounter.test.ts` compares the two on prose, code, every script and hostile text.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -308,7 +307,10 @@ export async function writeTables(dir: string): Promise<void> {
 /** A counter for the encoding: from the table shipped with the bundle, or converted from the package without one. */
 export async function loadCounter(encoding: EncodingName): Promise<BpeCounter> {
   const { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } = await import('gpt-tokenizer/encodingParams/constants');
-  const file = shippedTableFile(encoding);
-  const ranks = existsSync(file) ? BpeRanks.parse(await readFile(file)) : await convertRanks(encoding);
+  const shipped = await readFile(shippedTableFile(encoding)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  const ranks = shipped ? BpeRanks.parse(shipped) : await convertRanks(encoding);
   return new BpeCounter(ranks, encoding === 'o200k_base' ? O200K_TOKEN_SPLIT_REGEX : CL100K_TOKEN_SPLIT_REGEX);
 }
