@@ -45,8 +45,11 @@ const daemonBuild = await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  // Native binaries and platform packages: loaded from node_modules at run time.
-  external: ['node-llama-cpp'],
+  // Native binaries and platform packages: loaded from node_modules at run time. gpt-tokenizer's rank lists
+  // (4.6 MB of source) too: the daemon reads the compact tables the build writes beside the bundle
+  // (limits/bpeCounter.ts) and imports the lists only to convert them where those are missing, as when run from
+  // source; a bundle without its tables (and without node_modules, as in the .vsix) counts with the estimate.
+  external: ['node-llama-cpp', 'gpt-tokenizer/bpeRanks/*'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);" },
   define: { __SWITCHBOARD_VERSION__: JSON.stringify(pkg.version) },

@@ -4,7 +4,7 @@
  * large once one character is above U+00FF), and CommonJS packages imported with import() keep their names.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,10 @@ import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { BpeCounter, BpeRanks, shippedTableFile } from '../../daemon/src/limits/bpeCounter.js';
+import { startFakeOpenAI } from '../fakes/fakeOpenAI.js';
+import { spawnDaemon } from '../helpers/daemon.js';
 import { repoRoot } from '../helpers/paths.js';
+import { chat, createKey } from '../limits/access.js';
 
 const daemonDir = path.join(repoRoot, 'dist/daemon');
 
@@ -75,6 +78,36 @@ describe('daemon bundle (dist/daemon, npm run build)', () => {
     const bundled = [...startupClosure()].find(([, code]) => code.includes('// daemon/src/limits/bpeCounter.ts'));
     assert.ok(bundled, 'the counter is in the start-up files');
     assert.ok(['dist/daemon', 'dist/daemon/chunks'].includes(path.relative(repoRoot, path.dirname(bundled[0]))));
+  });
+
+  it('counts prompt tokens from the shipped tables, and as exactly from the package when they are missing', async function () {
+    this.timeout(60_000);
+    // A copy of the bundle without its tables, inside the repository so that node_modules resolves from it.
+    const bare = path.join(repoRoot, 'dist', `.daemon-without-tables-${process.pid}`);
+    cpSync(daemonDir, bare, { recursive: true, filter: (src) => !src.startsWith(path.join(daemonDir, 'bpe')) });
+    const upstream = await startFakeOpenAI();
+    try {
+      const content = 'How many tokens does this sentence hold, exactly? Ünïcödé, 漢字 and 123456 too. '.repeat(12);
+      const remaining: string[] = [];
+      for (const cli of [path.join(daemonDir, 'cli.js'), path.join(bare, 'cli.js')]) {
+        const d = await spawnDaemon({ cli, env: { OPENAI_API_KEY: upstream.apiKey, OPENAI_BASE_URL: upstream.url }, configYaml: 'limits: { key: { tpm: 1000000 } }\n' });
+        try {
+          const key = await createKey(d, { user: 'bundle-test' });
+          const r = await chat(d, key.secret, { model: 'gpt-4o-mini', max_tokens: 1, messages: [{ role: 'user', content }] });
+          assert.equal(r.status, 200, r.text);
+          remaining.push(r.headers.get('x-ratelimit-remaining-tokens') ?? '');
+        } finally {
+          await d.stop();
+        }
+      }
+      // The reservation is the prompt's count plus max_tokens: the BPE's, not the estimate's (a third of the characters).
+      const reserved = 1_000_000 - Number(remaining[0]);
+      assert.equal(reserved, 1 + 7 + o200k(content), `remaining ${remaining.join(' / ')}`);
+      assert.equal(remaining[1], remaining[0], 'the same count without the shipped tables');
+    } finally {
+      await upstream.close();
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   describe('build plugins', () => {
