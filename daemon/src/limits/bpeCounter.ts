@@ -7,7 +7,8 @@
  * pause (`bench/gcUnderLoad.ts`). Here a table is three typed arrays: the tokens' UTF-8 bytes end to end, where each
  * token's bytes start (its index is its rank), and an open-addressing hash from bytes to rank. The build writes
  * the tables beside the daemon bundle (`bpe/<encoding>.bin`, from gpt-tokenizer's ranks), so the daemon never loads
- * the package's 2.4 MB of rank source; from a checkout run through tsx it converts them from the package instead.
+ * the package's 2.4 MB of rank source; run from source, or from a bundle without its tables, it converts them from
+ * the package in node_modules instead (the bundle leaves the rank lists external: scripts/build.mjs).
  *
  * The count is gpt-tokenizer's: the same split pattern (imported from it), the whole piece when it is a token,
  * otherwise the lowest-ranked adjacent pair of its bytes merged until none is a token (tiktoken's algorithm).

@@ -3,7 +3,7 @@
  * latency and TTFT, error rate, tokens, cost, cache hit rate and satisfaction per route and per target over a
  * window, plus a time series for the dashboard's charts.
  */
-import { SUMMARY_WINDOWS, type SummaryGroup, type SummaryPoint, type SummaryWindow } from '../protocol/observability.js';
+import { SUMMARY_WINDOWS, type Summary, type SummaryGroup, type SummaryPoint, type SummaryWindow } from '../protocol/observability.js';
 import { Pacer } from '../pacer.js';
 import { SlotIds } from './summaryIds.js';
 
@@ -35,14 +35,8 @@ const CACHE_HIT = 2;
 /** How long summarising holds the event loop before resting, at most (a group's work is not cut). */
 const SUMMARY_SLICE_MS = 2;
 
-export interface Summarized {
-  from: number;
-  to: number;
-  total: SummaryGroup;
-  routes: SummaryGroup[];
-  targets: SummaryGroup[];
-  series: SummaryPoint[];
-}
+/** What the store computes of a summary (the endpoint adds the rest). */
+export type Summarized = Pick<Summary, 'from' | 'to' | 'total' | 'routes' | 'targets' | 'series'>;
 
 /** A summary's copy of the window: position i holds the window's i-th entry. */
 interface Columns {
