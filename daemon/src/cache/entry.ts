@@ -1,6 +1,7 @@
 /** A cached response, and its conversion from and back into a canonical event stream. */
 import type { CanonicalEvent, CanonicalResponse, Target } from '../gateway/canonical.js';
 import { ResponseCollector, responseEvents } from '../gateway/collect.js';
+import { observe } from '../gateway/pipeline.js';
 
 export interface CacheEntry {
   /** The exact key of the request that produced it. */
@@ -31,18 +32,20 @@ export async function* replay(response: CanonicalResponse): AsyncGenerator<Canon
 }
 
 /**
- * Passes events through while collecting them; calls `onComplete` only when the stream reaches its `finish`
- * event — a truncated, failed or abandoned stream never does, and is never cached. The answer is stored once
- * the consumer has taken the finish event and reads on (the gateway's consumers read to the end: a whole answer
- * is sent first, see collectFirst), so storing it does not delay the answer.
+ * Watches a served stream (see `observe`) and calls `onComplete` with the answer once the stream has ended
+ * after its `finish` event — never for a stream that was truncated or failed before it, so such an answer is
+ * never cached. The gateway's consumers send the answer first and read on (see collectFirst), so storing it
+ * does not delay the answer.
  */
-export async function* capture(events: AsyncIterable<CanonicalEvent>, onComplete: (response: CanonicalResponse) => void): AsyncGenerator<CanonicalEvent> {
+export function capture(events: AsyncIterable<CanonicalEvent>, onComplete: (response: CanonicalResponse) => void): AsyncIterable<CanonicalEvent> {
   const collector = new ResponseCollector();
-  let finished = false;
-  for await (const e of events) {
-    const done = finished ? undefined : collector.add(e);
-    if (done) finished = true;
-    yield e;
-    if (done) onComplete(done);
-  }
+  let complete: CanonicalResponse | undefined;
+  return observe(events, {
+    event: (e) => {
+      if (!complete) complete = collector.add(e);
+    },
+    end: () => {
+      if (complete) onComplete(complete);
+    },
+  });
 }

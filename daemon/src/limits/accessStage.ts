@@ -7,6 +7,7 @@
 import type { CanonicalEvent, Target, Usage } from '../gateway/canonical.js';
 import { targetName } from '../gateway/canonical.js';
 import type { GatewayContext, Served, Stage } from '../gateway/context.js';
+import { observe } from '../gateway/pipeline.js';
 import type { Config } from '../config/schema.js';
 import { ForbiddenError, GatewayError, InvalidRequestError, ServiceUnavailableError } from '../errors.js';
 import type { KeyService } from '../keys/keyService.js';
@@ -188,36 +189,32 @@ function refusal(planned: PlannedCharge[], outcome: ReserveOutcome, charges: Cha
 }
 
 /**
- * Passes the events through, keeping the finish event's usage and the streamed text; when the stream ends
- * (finished, failed or abandoned) settles with the real usage, or with a local count when there was none.
+ * Watches the events (see `observe`), keeping the finish event's usage and the streamed text; when the stream
+ * ends (finished, failed or abandoned) settles with the real usage, or with a local count when there was none.
  */
-async function* watch(
+function watch(
   served: Served,
   promptTokens: () => Promise<number>,
   providers: ReadonlyMap<string, Provider>,
   settle: (target: Target, status: LedgerEntry['status'], tokens: TokensByKind, estimated: boolean) => void,
-): AsyncGenerator<CanonicalEvent> {
+): AsyncIterable<CanonicalEvent> {
   let usage: Usage | undefined;
   let text = '';
-  let failed = false;
-  try {
-    for await (const event of served.events) {
+  return observe(served.events, {
+    event: (event) => {
       if (event.type === 'finish') usage = event.usage;
       else if (event.type === 'text') text += event.text;
       else if (event.type === 'tool_call_delta') text += event.arguments;
-      yield event;
-    }
-  } catch (e) {
-    failed = true;
-    throw e;
-  } finally {
-    if (usage) settle(served.target, 'ok', tokensByKind(served.target.provider, usage), false);
-    else {
-      // No usage from the provider (client gone, or the stream broke): the prompt was sent, count what came back.
+    },
+    end: (error) => {
       const target = served.target;
-      void Promise.all([promptTokens(), countOutputTokens(text, target, providers)]).then(([inputTokens, outputTokens]) =>
-        settle(target, failed ? 'error' : 'aborted', { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, reasoningTokens: 0 }, true),
-      );
-    }
-  }
+      if (usage) settle(target, 'ok', tokensByKind(target.provider, usage), false);
+      else {
+        // No usage from the provider (client gone, or the stream broke): the prompt was sent, count what came back.
+        void Promise.all([promptTokens(), countOutputTokens(text, target, providers)]).then(([inputTokens, outputTokens]) =>
+          settle(target, error !== undefined ? 'error' : 'aborted', { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, reasoningTokens: 0 }, true),
+        );
+      }
+    },
+  });
 }

@@ -6,7 +6,7 @@
  */
 import type { FinishReason, Target, Usage } from '../gateway/canonical.js';
 import type { GatewayContext, Stage } from '../gateway/context.js';
-import { onStreamEnd } from '../gateway/pipeline.js';
+import { observe } from '../gateway/pipeline.js';
 
 export interface StreamFacts {
   pipelineStartedAt: number;
@@ -46,23 +46,23 @@ export function outerRecordStage(opts: { bodies: boolean }): Stage {
       throw e;
     }
     facts.target = served.target;
-    const end = (error: unknown) => {
-      facts.endedAt = performance.now();
-      if (error !== undefined) facts.error = error;
+    return {
+      target: served.target,
+      events: observe(served.events, {
+        event: (e) => {
+          facts.firstEventAt ??= performance.now();
+          if (e.type === 'finish') {
+            facts.finishReason = e.reason;
+            facts.usage = e.usage;
+          } else if (e.type === 'text' && facts.completion !== undefined) facts.completion += e.text;
+        },
+        end: (error) => {
+          facts.endedAt = performance.now();
+          if (error !== undefined) facts.error = error;
+        },
+      }),
     };
-    return { target: served.target, events: onStreamEnd(watch(served.events, facts), end) };
   };
-}
-
-async function* watch(events: AsyncIterable<import('../gateway/canonical.js').CanonicalEvent>, facts: StreamFacts) {
-  for await (const e of events) {
-    facts.firstEventAt ??= performance.now();
-    if (e.type === 'finish') {
-      facts.finishReason = e.reason;
-      facts.usage = e.usage;
-    } else if (e.type === 'text' && facts.completion !== undefined) facts.completion += e.text;
-    yield e;
-  }
 }
 
 /** Innermost stage: the upstream call's own timing, so that the gateway's added latency can be told apart. */
@@ -84,9 +84,11 @@ export function innerRecordStage(): Stage {
     upstream.target = served.target;
     return {
       target: served.target,
-      events: onStreamEnd(served.events, (error) => {
-        upstream.endedAt = performance.now();
-        if (error !== undefined) upstream.error = error;
+      events: observe(served.events, {
+        end: (error) => {
+          upstream.endedAt = performance.now();
+          if (error !== undefined) upstream.error = error;
+        },
       }),
     };
   };
