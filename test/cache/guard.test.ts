@@ -161,4 +161,32 @@ describe('vector index', () => {
     a.add('again', va[0]!);
     assert.equal(a.query(va[0]!, 1, 0.98)[0]?.id, 'again');
   });
+
+  it('a large index rescores in its kernels: exact cosines and stored vectors survive growths, with padded dimensions', () => {
+    // Not `seeded`: its period is short enough to repeat rows of 101 draws within a few hundred.
+    let state = 9;
+    const rand = () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+    };
+    // 101 dimensions: rows are padded to 104 floats, and each growth moves the vectors over a scan's scratch.
+    const dims = 101;
+    const index = new VectorIndex(dims);
+    const all: Float32Array[] = [];
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((acc, v, j) => acc + v * y[j]!, 0);
+    for (let i = 0; i < 5000; i++) {
+      all.push(unit(Float32Array.from({ length: dims }, rand)));
+      index.add(String(i), all[i]!);
+      if (i % 97 !== 0 || i < 100) continue;
+      // A query near an earlier row between growths: its scratch is what a growth must not leave in the padding.
+      const target = all[i >> 1]!;
+      const query = unit(target.map((x) => x + rand() * 0.02));
+      const got = index.query(query, 3, 0.9);
+      assert.equal(got[0]?.id, String(i >> 1), `after ${i + 1} rows`);
+      for (const n of got) assert.ok(Math.abs(n.score - dot(all[Number(n.id)]!, query)) < 1e-5, `score of row ${n.id}`);
+    }
+    for (const i of [0, 1023, 1024, 2047, 4999]) assert.deepEqual(index.vectorOf(String(i)), all[i]);
+  });
 });

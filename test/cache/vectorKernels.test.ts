@@ -80,6 +80,31 @@ describe('vector index kernels (WebAssembly)', () => {
     }
   });
 
+  it('nearest (kernels that hold the vectors): the rows `closest` chooses, each with its exact dot product', () => {
+    const dims = 10; // padded to 12 floats a row
+    const k = new SimHashKernels(dims, Float32Array.from({ length: dims * BITS }, rand), 64, true);
+    const n = 3000;
+    const codes = k.table(n);
+    const vectors = k.vectors();
+    const all: Float32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      codes.set(Uint32Array.from({ length: 4 }, () => (i % 5 === 0 ? 0 : Math.floor((rand() + 0.5) * 2 ** 32) >>> 0)), i * 4);
+      all.push(Float32Array.from({ length: dims }, rand));
+      vectors.set(all[i]!, i * k.stride);
+    }
+    const q = new Uint32Array(4);
+    const v = Float32Array.from({ length: dims }, rand);
+    const { rows, scores } = k.nearest(n, q, 30, 20, v);
+    const want = closestReference(codes, n, q, 30, 20, 64);
+    assert.equal(want.length, 64, 'more rows within reach than the cap: the histogram and collect ran');
+    assert.deepEqual(Array.from(rows), want);
+    want.forEach((row, c) => {
+      const exact = all[row]!.reduce((s, x, j) => s + x * v[j]!, 0);
+      assert.ok(Math.abs(scores[c]! - exact) < 1e-5, `row ${row}: ${scores[c]} vs ${exact}`);
+    });
+    assert.throws(() => new SimHashKernels(dims, new Float32Array(dims * BITS), 64).nearest(1, q, 30, 20, v), /do not hold the vectors/);
+  });
+
   it('closest after a larger scan: stale distances past the end are never returned', () => {
     const k = new SimHashKernels(4, Float32Array.from({ length: 4 * BITS }, rand), 64);
     const q = new Uint32Array(4);

@@ -3,14 +3,15 @@
  * ~10 ms in JavaScript (measured here), twice the lookup budget; so every vector also gets a 128-bit SimHash
  * (signs of random projections, whose Hamming distance estimates the angle), the scan compares codes, and only
  * the closest `rerank` codes are scored by exact cosine. The cache only ever wants the best match above a high
- * threshold, which a Hamming prefilter keeps almost always. The projection and the scan run in WebAssembly
- * (vectorKernels.ts).
+ * threshold, which a Hamming prefilter keeps almost always. The projection, the scan and (in a large index)
+ * the rescoring run in WebAssembly (vectorKernels.ts).
  */
 import { BITS, SimHashKernels } from './vectorKernels.js';
 
 const WORDS = BITS / 32;
 /**
- * Past this many rows an index gets its own kernels and keeps its codes in their memory (scanned in place);
+ * Past this many rows an index gets its own kernels and keeps its codes and vectors in their memory (scanned
+ * and rescored in place);
  * below it, lending the codes to the shared kernels costs under a microsecond, and a cache may hold thousands
  * of small indexes (one per system prompt and history), each of which would otherwise hold ~64 KB of planes.
  */
@@ -23,11 +24,16 @@ export interface Neighbour {
 
 export class VectorIndex {
   private ids: string[] = [];
+  /**
+   * The rows' vectors, `stride` floats each (zero-padded): a typed array of the index's own, or the vector table
+   * of `own` once large.
+   */
   private vectors: Float32Array;
   /** The rows' SimHash codes: a typed array of the index's own, or the code table of `own` once large. */
   private codes: Uint32Array;
   private readonly slot = new Map<string, number>();
   private readonly kernels: SimHashKernels;
+  private readonly stride: number;
   private own?: SimHashKernels;
   private lastHashed?: { vector: Float32Array; code: Uint32Array };
 
@@ -35,9 +41,10 @@ export class VectorIndex {
     readonly dims: number,
     private readonly rerank = 64,
   ) {
-    this.vectors = new Float32Array(dims * 64);
-    this.codes = new Uint32Array(WORDS * 64);
     this.kernels = kernelsFor(dims, rerank);
+    this.stride = this.kernels.stride;
+    this.vectors = new Float32Array(this.stride * 64);
+    this.codes = new Uint32Array(WORDS * 64);
   }
 
   get size(): number {
@@ -52,30 +59,37 @@ export class VectorIndex {
     if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dimensions, the index ${this.dims}`);
     if (this.slot.has(id)) this.remove(id);
     const i = this.ids.length;
-    if ((i + 1) * this.dims > this.vectors.length) {
-      const grown = new Float32Array(this.vectors.length * 2);
-      grown.set(this.vectors);
-      this.vectors = grown;
-      const rows = grown.length / this.dims;
-      // A larger table keeps its contents (the memory grows in place); only the old view is detached.
-      if (this.own) this.codes = this.own.table(rows);
-      else {
-        if (rows > OWN_KERNELS_ROWS) this.own = kernelsFor(this.dims, this.rerank, false);
-        const codes = this.own ? this.own.table(rows) : new Uint32Array(rows * WORDS);
-        codes.set(this.codes);
-        this.codes = codes;
-      }
-    }
-    this.vectors.set(vector, i * this.dims);
+    if ((i + 1) * this.stride > this.vectors.length) this.grow((2 * this.vectors.length) / this.stride);
+    this.vectors.set(vector, i * this.stride);
     this.codes.set(this.simhash(vector), i * WORDS);
     this.ids.push(id);
     this.slot.set(id, i);
   }
 
+  /** Room for `rows` rows: past OWN_KERNELS_ROWS in kernels of the index's own (their table keeps what it held). */
+  private grow(rows: number): void {
+    if (!this.own && rows > OWN_KERNELS_ROWS) {
+      this.own = kernelsFor(this.dims, this.rerank, false);
+      const [codes, vectors] = [this.codes, this.vectors];
+      this.codes = this.own.table(rows);
+      this.vectors = this.own.vectors();
+      this.codes.set(codes);
+      this.vectors.set(vectors);
+    } else if (this.own) {
+      this.codes = this.own.table(rows);
+      this.vectors = this.own.vectors();
+    } else {
+      const [codes, vectors] = [new Uint32Array(rows * WORDS), new Float32Array(rows * this.stride)];
+      codes.set(this.codes);
+      vectors.set(this.vectors);
+      [this.codes, this.vectors] = [codes, vectors];
+    }
+  }
+
   /** A copy of the vector stored for `id`. */
   vectorOf(id: string): Float32Array | undefined {
     const i = this.slot.get(id);
-    return i === undefined ? undefined : this.vectors.slice(i * this.dims, (i + 1) * this.dims);
+    return i === undefined ? undefined : this.vectors.slice(i * this.stride, i * this.stride + this.dims);
   }
 
   /** Removes by moving the last row into the hole (order does not matter to a nearest-neighbour scan). */
@@ -87,7 +101,7 @@ export class VectorIndex {
       const lastId = this.ids[last]!;
       this.ids[i] = lastId;
       this.slot.set(lastId, i);
-      this.vectors.copyWithin(i * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.vectors.copyWithin(i * this.stride, last * this.stride, (last + 1) * this.stride);
       this.codes.copyWithin(i * WORDS, last * WORDS, (last + 1) * WORDS);
     }
     this.ids.pop();
@@ -103,24 +117,28 @@ export class VectorIndex {
   query(vector: Float32Array, k = 1, minScore = -1): Neighbour[] {
     const n = this.ids.length;
     if (n === 0) return [];
-    let candidates: number[];
-    if (n <= this.rerank) candidates = Array.from({ length: n }, (_, i) => i);
-    else {
+    const scored: Neighbour[] = [];
+    if (n > this.rerank) {
       const q = this.simhash(vector);
       const [bound, half] = [hammingBound(minScore), hammingBound(minScore, BITS / 2)];
-      candidates = this.own ? this.own.closestInTable(n, q, bound, half) : this.kernels.closest(this.codes, n, q, bound, half);
-    }
-    const scored: Neighbour[] = [];
-    const d = this.dims;
-    const vectors = this.vectors;
-    for (const i of candidates) {
-      let s = 0;
-      const o = i * d;
-      for (let j = 0; j < d; j++) s += vectors[o + j]! * vector[j]!;
-      if (s >= minScore) scored.push({ id: this.ids[i]!, score: s });
-    }
+      if (this.own) {
+        const { rows, scores } = this.own.nearest(n, q, bound, half, vector);
+        for (let c = 0; c < rows.length; c++) if (scores[c]! >= minScore) scored.push({ id: this.ids[rows[c]!]!, score: scores[c]! });
+      } else this.score(this.kernels.closest(this.codes, n, q, bound, half), vector, minScore, scored);
+    } else this.score(Array.from({ length: n }, (_, i) => i), vector, minScore, scored);
     scored.sort((a, b) => b.score - a.score);
     return scored.slice(0, k);
+  }
+
+  /** Exact cosines of a small index's candidates, at least `minScore`, into `out`. */
+  private score(rows: number[], vector: Float32Array, minScore: number, out: Neighbour[]): void {
+    const vectors = this.vectors;
+    for (const i of rows) {
+      let s = 0;
+      const o = i * this.stride;
+      for (let j = 0; j < this.dims; j++) s += vectors[o + j]! * vector[j]!;
+      if (s >= minScore) out.push({ id: this.ids[i]!, score: s });
+    }
   }
 
   /**
@@ -178,7 +196,7 @@ const planes = new Map<number, Float32Array>();
 function kernelsFor(dims: number, rerank: number, shared = true): SimHashKernels {
   let p = planes.get(dims);
   if (!p) planes.set(dims, (p = randomPlanes(dims, BITS)));
-  if (!shared) return new SimHashKernels(dims, p, rerank);
+  if (!shared) return new SimHashKernels(dims, p, rerank, true);
   const key = `${dims}/${rerank}`;
   let k = kernels.get(key);
   if (!k) kernels.set(key, (k = new SimHashKernels(dims, p, rerank)));

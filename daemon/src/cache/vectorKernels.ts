@@ -1,10 +1,11 @@
 /**
- * The vector index's two hot loops — the SimHash projection and the Hamming scan — run in WebAssembly
- * (vectorKernels.wat): SIMD dot products and a native popcount, where JavaScript had 128 scalar dot products and
- * a twelve-operation popcount per word. An instance holds the hyperplanes, a scratch area and a code table.
- * Small indexes share one instance per dimension count and lend it their codes for each scan (one copy, ~1 ns
- * per row); a large index owns an instance and keeps its codes in that table, where they are scanned in place
- * (at 100,000 rows the copy was ~30 µs of a ~300 µs lookup).
+ * The vector index's hot loops — the SimHash projection, the Hamming scan and the rescoring of its candidates —
+ * run in WebAssembly (vectorKernels.wat): SIMD dot products and a native popcount, where JavaScript had scalar
+ * dot products (one dependent add per dimension) and a twelve-operation popcount per word. An instance holds
+ * the hyperplanes, a scratch area and a table of codes. Small indexes share one instance per dimension count
+ * and lend it their codes for each scan (one copy, ~1 ns per row); a large index owns an instance, which also
+ * holds its vectors: the codes are scanned and the candidates rescored in place (at 100,000 rows the copy was
+ * ~30 µs of a ~300 µs lookup; rescoring 64 candidates took ~20 µs in JavaScript).
  */
 import { VECTOR_KERNELS_WASM } from './vectorKernels.wasm.js';
 
@@ -15,50 +16,65 @@ const PAGE = 65_536;
 interface Exports {
   memory: WebAssembly.Memory;
   project(planes: number, stride: number, v: number, out: number): void;
-  scan(codes: number, n: number, q: number, bound: number, half: number, dist: number): number;
-  histogram(dist: number, n: number, hist: number): void;
-  collect(dist: number, n: number, cutoff: number, ties: number, out: number): number;
+  scan(codes: number, n: number, q: number, bound: number, half: number, rows: number, dists: number): number;
+  histogram(dists: number, n: number, hist: number): void;
+  collect(rows: number, dists: number, n: number, cutoff: number, ties: number): number;
+  rescore(vectors: number, stride: number, rows: number, n: number, v: number, scores: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
 
+/** The closest rows of a scan and their exact scores: views of the kernels' memory, valid until their next call. */
+export interface Nearest {
+  rows: Uint32Array;
+  scores: Float32Array;
+}
+
 export class SimHashKernels {
   private readonly k: Exports;
   /** Floats per plane and per vector: the dimensions rounded up to a multiple of 4 (one SIMD lane group). */
-  private readonly stride: number;
-  // Byte offsets of the fixed areas; the codes and distances of a scan follow them.
+  readonly stride: number;
+  /** Bytes per row of the vector table: 0 for kernels that only scan codes lent to them. */
+  private readonly vectorBytes: number;
+  // Byte offsets of the fixed areas; the table (codes, vectors, then a scan's rows and distances) follows them.
   private readonly vAt: number;
   private readonly codeAt: number;
   private readonly histAt: number;
-  private readonly outAt: number;
-  private readonly scanAt: number;
+  private readonly scoresAt: number;
+  private readonly tableAt: number;
   private bytes!: Uint8Array;
-  /** Rows the code table has room for. */
+  /** Rows the table has room for. */
   private rows = 0;
 
+  /**
+   * @param holdsVectors whether the table also keeps each row's vector (a large index's own kernels), so that
+   *   `nearest` rescores the candidates here; kernels shared by small indexes only scan the codes lent to them.
+   */
   constructor(
     readonly dims: number,
     planes: Float32Array,
     private readonly maxOut: number,
+    holdsVectors = false,
   ) {
     compiled ??= new WebAssembly.Module(Buffer.from(VECTOR_KERNELS_WASM, 'base64'));
     this.k = new WebAssembly.Instance(compiled).exports as unknown as Exports;
     this.stride = Math.ceil(dims / 4) * 4;
+    this.vectorBytes = holdsVectors ? this.stride * 4 : 0;
     this.vAt = BITS * this.stride * 4;
     this.codeAt = this.vAt + this.stride * 4;
     this.histAt = this.codeAt + 16;
-    this.outAt = this.histAt + 528;
-    this.scanAt = this.outAt + maxOut * 4;
-    this.ensure(this.scanAt);
+    this.scoresAt = this.histAt + 528;
+    this.tableAt = this.scoresAt + maxOut * 4;
+    this.ensure(this.tableAt);
     const padded = new Float32Array(this.k.memory.buffer, 0, BITS * this.stride);
     for (let b = 0; b < BITS; b++) padded.set(planes.subarray(b * dims, (b + 1) * dims), b * this.stride);
   }
 
   /** The 128-bit code of `v`: bit b is set when `v` lies on the positive side of hyperplane b. */
   project(v: Float32Array): Uint32Array {
-    new Float32Array(this.bytes.buffer, this.vAt, this.dims).set(v);
+    this.put(v);
     this.k.project(0, this.stride, this.vAt, this.codeAt);
-    return new Uint32Array(this.bytes.buffer.slice(this.codeAt, this.codeAt + 16));
+    return new Uint32Array(this.bytes.buffer, this.codeAt, WORDS).slice();
   }
 
   /**
@@ -67,47 +83,82 @@ export class SimHashKernels {
    */
   closest(codes: Uint32Array, n: number, q: Uint32Array, bound: number, halfBound: number): number[] {
     this.table(n).set(codes.subarray(0, n * WORDS));
-    return this.closestInTable(n, q, bound, halfBound);
+    const found = this.select(n, q, bound, halfBound);
+    return Array.from(new Uint32Array(this.bytes.buffer, this.rowsAt(), found));
   }
 
   /**
-   * The code table, room for `rows` codes (4 words each) and their scan's distances: a view of the instance's
-   * memory, valid until the next call of `table` with more rows (a larger memory detaches the old views).
+   * `closest` over the first `n` rows of the table, in place, with each row's exact score against `v` (the dot
+   * product of the unit vectors: their cosine). Needs kernels that hold the vectors.
+   */
+  nearest(n: number, q: Uint32Array, bound: number, halfBound: number, v: Float32Array): Nearest {
+    if (!this.vectorBytes) throw new Error('these kernels do not hold the vectors');
+    const found = this.select(n, q, bound, halfBound);
+    const mem = this.bytes.buffer;
+    if (found > 0) {
+      this.put(v);
+      this.k.rescore(this.vectorsAt(), this.stride, this.rowsAt(), found, this.vAt, this.scoresAt);
+    }
+    return { rows: new Uint32Array(mem, this.rowsAt(), found), scores: new Float32Array(mem, this.scoresAt, found) };
+  }
+
+  /**
+   * The code table, room for `rows` codes (4 words each): a view of the instance's memory, valid until the next
+   * call of `table` with more rows (a larger memory detaches the old views). A larger table keeps the codes and
+   * vectors it held.
    */
   table(rows: number): Uint32Array {
     if (rows > this.rows) {
+      const [oldRows, oldVectorsAt] = [this.rows, this.vectorsAt()];
       this.rows = rows;
-      this.ensure(this.scanAt + rows * 17 + 16); // 16 bytes of code and 1 of distance per row; collect reads 16 at a time
+      // Per row: 16 bytes of code, its vector, and a scan's row number (4) and distance (1).
+      this.ensure(this.tableAt + rows * (16 + this.vectorBytes + 5));
+      if (this.vectorBytes) {
+        // The vectors follow the codes, so they move up; the rest of their new place held a scan's scratch.
+        const held = oldRows * this.vectorBytes;
+        this.bytes.copyWithin(this.vectorsAt(), oldVectorsAt, oldVectorsAt + held);
+        this.bytes.fill(0, this.vectorsAt() + held, this.vectorsAt() + rows * this.vectorBytes);
+      }
     }
-    return new Uint32Array(this.bytes.buffer, this.scanAt, rows * WORDS);
+    return new Uint32Array(this.bytes.buffer, this.tableAt, rows * WORDS);
   }
 
-  /** `closest` over the first `n` rows of the code table, in place. */
-  closestInTable(n: number, q: Uint32Array, bound: number, halfBound: number): number[] {
-    const distAt = this.scanAt + this.rows * 16;
-    const mem = this.bytes.buffer;
-    new Uint32Array(mem, this.codeAt, WORDS).set(q);
-    const within = this.k.scan(this.scanAt, n, this.codeAt, bound, halfBound, distAt);
-    if (within === 0) return [];
-    let cutoff = bound + 1;
-    let ties = 0;
-    if (within > this.maxOut) {
-      // The distance at which the closest `maxOut` are reached: everything nearer, then ties up to the cap
-      // (near-identical texts share codes; without the cap one lookup could rescore thousands of them).
-      this.k.histogram(distAt, n, this.histAt);
-      const hist = new Uint32Array(mem, this.histAt, BITS + 1);
-      let below = 0;
-      for (cutoff = 0; cutoff <= BITS; cutoff++) {
-        if (below + hist[cutoff]! >= this.maxOut) break;
-        below += hist[cutoff]!;
-      }
-      ties = this.maxOut - below;
+  /** The vector table (rows of `stride` floats, zero-padded), valid as long as `table`'s view. */
+  vectors(): Float32Array {
+    return new Float32Array(this.bytes.buffer, this.vectorsAt(), (this.rows * this.vectorBytes) / 4);
+  }
+
+  private vectorsAt(): number {
+    return this.tableAt + this.rows * 16;
+  }
+
+  private rowsAt(): number {
+    return this.vectorsAt() + this.rows * this.vectorBytes;
+  }
+
+  /** Scans the first `n` codes of the table; leaves the chosen rows, in row order, at `rowsAt`; returns how many. */
+  private select(n: number, q: Uint32Array, bound: number, halfBound: number): number {
+    const rowsAt = this.rowsAt();
+    const distsAt = rowsAt + this.rows * 4;
+    new Uint32Array(this.bytes.buffer, this.codeAt, WORDS).set(q);
+    const within = this.k.scan(this.tableAt, n, this.codeAt, bound, halfBound, rowsAt, distsAt);
+    if (within <= this.maxOut) return within;
+    // The distance at which the closest `maxOut` are reached: everything nearer, then ties up to the cap
+    // (near-identical texts share codes; without the cap one lookup could rescore thousands of them).
+    this.k.histogram(distsAt, within, this.histAt);
+    const hist = new Uint32Array(this.bytes.buffer, this.histAt, BITS + 1);
+    let below = 0;
+    let cutoff = 0;
+    for (; cutoff <= BITS; cutoff++) {
+      if (below + hist[cutoff]! >= this.maxOut) break;
+      below += hist[cutoff]!;
     }
-    const found = this.k.collect(distAt, n, cutoff, ties, this.outAt);
-    const rows = new Uint32Array(mem, this.outAt, found);
-    const out = new Array<number>(found);
-    for (let i = 0; i < found; i++) out[i] = rows[i]!;
-    return out;
+    return this.k.collect(rowsAt, distsAt, within, cutoff, this.maxOut - below);
+  }
+
+  /** Writes `v` where the kernels read a vector (its padding stays zero). */
+  private put(v: Float32Array): void {
+    new Float32Array(this.bytes.buffer, this.vAt, this.dims).set(v);
   }
 
   /** Grows the memory to at least `bytes` (a grow detaches the old buffer, so views are made per call). */
