@@ -1,7 +1,9 @@
 /**
  * Cache speed: semantic lookup latency at 100,000 entries with the default (word-vector) embedder, embedding
- * included; what a miss adds to a request; memory per entry; and, for contrast, vectra's own brute-force query
- * and a single-insert write at 10,000 entries (why an in-memory index sits in front of it).
+ * included; what a miss adds to a request; memory per entry; a miss in a dense scope (10,000 prompts of one
+ * template, the performance suite's: every lookup finds many codes within reach and rescores 64 candidates,
+ * which the guard then refuses); and, for contrast, vectra's own brute-force query and a single-insert write at
+ * 10,000 entries (why an in-memory index sits in front of it).
  *
  * Run: `node --import tsx bench/cacheLatency.ts [--entries N] [--lookups N]`
  */
@@ -16,6 +18,7 @@ import { ResponseCache } from '../daemon/src/cache/responseCache.js';
 import type { CacheStore } from '../daemon/src/cache/stores/store.js';
 import type { GatewayContext } from '../daemon/src/gateway/context.js';
 import { createLogger } from '../daemon/src/log.js';
+import { requestBody } from './perf/load.js';
 import { ms, percentile, table } from './stats.js';
 
 export const name = 'cache-latency';
@@ -108,6 +111,7 @@ export async function run(argv: string[] = []): Promise<void> {
   );
   console.log(`semantic hits: ${hits}/${lookups}; memory per entry ≈ ${((heapAfter - heapBefore) / entries).toFixed(0)} bytes (heap${global.gc ? ', after gc' : ', run with --expose-gc for a steadier figure'})`);
   await cache.close();
+  await denseScope(embedder, response, log);
 
   // vectra alone at 10k entries: one insert (a whole-file rewrite) and a brute-force top-5 query.
   const { LocalIndex } = await import('vectra/lib/LocalIndex.js');
@@ -132,6 +136,35 @@ export async function run(argv: string[] = []): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The miss path of a full, dense scope: the cache at its default 10,000 entries, all prompts of the performance
+ * suite's template ("Tell the benchmark about the apple river and the stone"), then lookups of new prompts of
+ * that template, each stored after its miss (evicting the oldest), as the daemon does under the suite's load.
+ */
+async function denseScope(embedder: WinkEmbedder, response: Parameters<ResponseCache['put']>[2], log: ReturnType<typeof createLogger>): Promise<void> {
+  const cache = new ResponseCache({ config: CacheConfigSchema.parse({ enabled: true }), embedder, store: nullStore, log });
+  await cache.loaded;
+  const prompt = (n: number) => (JSON.parse(requestBody('m', n, false)) as { messages: { content: string }[] }).messages[0]!.content;
+  const target = { provider: 'openai', model: 'gpt-4o-mini' };
+  let n = 0;
+  const missAndStore = async (): Promise<string> => {
+    const r = await cache.lookup(ctx(prompt(n), n));
+    n++;
+    if (r.kind === 'miss') cache.put(r.pending, target, response);
+    return r.kind;
+  };
+  for (let i = 0; i < 12_000; i++) await missAndStore();
+  const times: number[] = [];
+  let misses = 0;
+  for (let i = 0; i < 5000; i++) {
+    const t = performance.now();
+    if ((await missAndStore()) === 'miss') misses++;
+    times.push(performance.now() - t);
+  }
+  console.log(`dense scope, ${cache.size.toLocaleString()} entries of one template: lookup + store of a new prompt P50 ${ms(percentile(times, 0.5))} ms, P99 ${ms(percentile(times, 0.99))} ms (${misses} of 5,000 missed, the others were semantic hits)`);
+  await cache.close();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -6,7 +6,8 @@
  * Prints, per gateway, the median µs from the request event to: the upstream request written, the upstream's
  * headers read, its first content delta read, and that delta written to the client — and the client's TTFT.
  *
- * Run: `node --import tsx bench/streamTimeline.ts [--requests 600]` (needs `npm run build`).
+ * Run: `node --import tsx bench/streamTimeline.ts [--requests 600] [--variant NAME=CLI]…` (needs `npm run build`);
+ * each --variant adds an all-on daemon run from another build's cli.js (an A/B in the same minutes).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ const PRELOAD = resolve(import.meta.dirname, 'perf', 'socketTrace.mjs');
 const args = process.argv.slice(2);
 const requests = args.includes('--requests') ? Number(args[args.indexOf('--requests') + 1]) : 600;
 const CONTENT = /"content":\s*"[^"]/;
+const variants = args.flatMap((a, i) => (a === '--variant' ? [args[i + 1]!.split('=') as [string, string]] : []));
 
 interface Traced {
   label: string;
@@ -68,10 +70,12 @@ try {
     out: proxyOut,
     stop: proxy.stop,
   });
-  for (const [label, yaml, virtualKey] of [['switchboard (minimum)', MINIMUM_YAML, false], ['switchboard (all on)', ALL_ON_YAML, true]] as const) {
-    const tag = virtualKey ? 'allOn' : 'minimum';
+  const daemons: [string, string, boolean, string?][] = [['switchboard (minimum)', MINIMUM_YAML, false], ['switchboard (all on)', ALL_ON_YAML, true]];
+  for (const [name, cli] of variants) daemons.push([`all on, ${name}`, ALL_ON_YAML, true, cli]);
+  for (const [label, yaml, virtualKey, cli] of daemons) {
+    const tag = `${virtualKey ? 'allOn' : 'minimum'}${traced.length}`;
     const out = join(dir, `${tag}.tsv`);
-    const d = await startSwitchboard(upstream, dir, tag, yaml, { env: { SOCKET_TRACE_OUT: out }, nodeArgs: ['--import', PRELOAD] });
+    const d = await startSwitchboard(upstream, dir, tag, yaml, { env: { SOCKET_TRACE_OUT: out }, nodeArgs: ['--import', PRELOAD], ...(cli && { cli }) });
     if (virtualKey) await waitCacheReady(d);
     traced.push({ label, target: await switchboardTarget(d, virtualKey), pid: d.child.pid!, serverPort: Number(new URL(d.url).port), out, stop: d.stop });
   }
