@@ -5,7 +5,7 @@
  * connections: latency when the target is not saturated), sequential, and a burst of concurrent streams.
  */
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { STREAM_MARKER } from './upstreamProcess.js';
 
 export interface Target {
@@ -67,7 +67,7 @@ export function openPool(t: Target, connections: number): Pool {
 const CONTENT = /"content":\s*"[^"]/;
 
 /** One request, body read to the end; throws on a non-200 or a stream that does not end with [DONE]. */
-export async function send(pool: Pool, t: Target, stream: boolean): Promise<Sample> {
+export async function send(pool: Dispatcher, t: Target, stream: boolean): Promise<Sample> {
   const payload = requestBody(t.model, nextRequestNumber(), stream);
   const started = performance.now();
   const res = await pool.request({ path: t.path, method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: payload });
@@ -108,6 +108,10 @@ export async function sequential(t: Target, n: number, stream: boolean): Promise
 export async function closedLoop(t: Target, connections: number, durationMs: number, stream = false): Promise<LoadResult> {
   const pool = openPool(t, connections);
   try {
+    // Open the connections first, as fixedRate does: a saturated Node server accepts one new connection per
+    // event-loop iteration (libuv 1.46), so connections opened inside the timed loop wait out most of it and
+    // their first requests would be the P99 (bench/newConnections.ts measures that on its own).
+    await Promise.all(Array.from({ length: connections }, () => send(pool, t, stream)));
     const until = performance.now() + durationMs;
     return await collect((record) =>
       Promise.all(Array.from({ length: connections }, async () => {
