@@ -105,6 +105,23 @@ describe('vector index kernels (WebAssembly)', () => {
     assert.throws(() => new SimHashKernels(dims, new Float32Array(dims * BITS), 64).nearest(1, q, 30, 20, v), /do not hold the vectors/);
   });
 
+  it('rescoreLent: the exact dot products of lent rows, chosen or the first ones, up to the cap', () => {
+    const dims = 7; // padded to 8 floats a row
+    const k = new SimHashKernels(dims, Float32Array.from({ length: dims * BITS }, rand), 64);
+    const stride = k.stride;
+    const n = 300;
+    const vectors = new Float32Array(n * stride);
+    for (let i = 0; i < n; i++) vectors.set(Float32Array.from({ length: dims }, rand), i * stride);
+    const v = Float32Array.from({ length: dims }, rand);
+    const exact = (row: number) => Array.from({ length: dims }, (_, j) => vectors[row * stride + j]! * v[j]!).reduce((a, b) => a + b, 0);
+    const rows = Array.from({ length: 64 }, (_, c) => (c * 37) % n);
+    const chosen = k.rescoreLent(vectors, rows, rows.length, v);
+    rows.forEach((row, c) => assert.ok(Math.abs(chosen[c]! - exact(row)) < 1e-5, `row ${row}`));
+    const firsts = Array.from(k.rescoreLent(vectors, undefined, 5, v));
+    firsts.forEach((score, row) => assert.ok(Math.abs(score - exact(row)) < 1e-5, `row ${row}`));
+    assert.throws(() => k.rescoreLent(vectors, undefined, 65, v), /at most 64/);
+  });
+
   it('closest after a larger scan: stale distances past the end are never returned', () => {
     const k = new SimHashKernels(4, Float32Array.from({ length: 4 * BITS }, rand), 64);
     const q = new Uint32Array(4);

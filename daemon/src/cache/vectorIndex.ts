@@ -3,17 +3,17 @@
  * ~10 ms in JavaScript (measured here), twice the lookup budget; so every vector also gets a 128-bit SimHash
  * (signs of random projections, whose Hamming distance estimates the angle), the scan compares codes, and only
  * the closest `rerank` codes are scored by exact cosine. The cache only ever wants the best match above a high
- * threshold, which a Hamming prefilter keeps almost always. The projection, the scan and (in a large index)
- * the rescoring run in WebAssembly (vectorKernels.ts).
+ * threshold, which a Hamming prefilter keeps almost always. The projection, the scan and the rescoring run in
+ * WebAssembly (vectorKernels.ts).
  */
 import { BITS, SimHashKernels } from './vectorKernels.js';
 
 const WORDS = BITS / 32;
 /**
  * Past this many rows an index gets its own kernels and keeps its codes and vectors in their memory (scanned
- * and rescored in place);
- * below it, lending the codes to the shared kernels costs under a microsecond, and a cache may hold thousands
- * of small indexes (one per system prompt and history), each of which would otherwise hold ~64 KB of planes.
+ * and rescored in place); below it, lending the codes and the candidates' vectors to the shared kernels costs a
+ * few microseconds, and a cache may hold thousands of small indexes (one per system prompt and history), each
+ * of which would otherwise hold ~64 KB of planes.
  */
 const OWN_KERNELS_ROWS = 1024;
 
@@ -118,27 +118,23 @@ export class VectorIndex {
     const n = this.ids.length;
     if (n === 0) return [];
     const scored: Neighbour[] = [];
-    if (n > this.rerank) {
-      const q = this.simhash(vector);
-      const [bound, half] = [hammingBound(minScore), hammingBound(minScore, BITS / 2)];
-      if (this.own) {
-        const { rows, scores } = this.own.nearest(n, q, bound, half, vector);
-        for (let c = 0; c < rows.length; c++) if (scores[c]! >= minScore) scored.push({ id: this.ids[rows[c]!]!, score: scores[c]! });
-      } else this.score(this.kernels.closest(this.codes, n, q, bound, half), vector, minScore, scored);
-    } else this.score(Array.from({ length: n }, (_, i) => i), vector, minScore, scored);
+    const keep = (row: number, score: number) => {
+      if (score >= minScore) scored.push({ id: this.ids[row]!, score });
+    };
+    if (this.own) {
+      const { rows, scores } = this.own.nearest(n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2), vector);
+      for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
+    } else if (n > this.rerank) {
+      const rows = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
+      const scores = this.kernels.rescoreLent(this.vectors, rows, rows.length, vector);
+      for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
+    } else {
+      // Few enough to rescore them all.
+      const scores = this.kernels.rescoreLent(this.vectors, undefined, n, vector);
+      for (let c = 0; c < n; c++) keep(c, scores[c]!);
+    }
     scored.sort((a, b) => b.score - a.score);
     return scored.slice(0, k);
-  }
-
-  /** Exact cosines of a small index's candidates, at least `minScore`, into `out`. */
-  private score(rows: number[], vector: Float32Array, minScore: number, out: Neighbour[]): void {
-    const vectors = this.vectors;
-    for (const i of rows) {
-      let s = 0;
-      const o = i * this.stride;
-      for (let j = 0; j < this.dims; j++) s += vectors[o + j]! * vector[j]!;
-      if (s >= minScore) out.push({ id: this.ids[i]!, score: s });
-    }
   }
 
   /**
