@@ -77,6 +77,23 @@ describe('observe (stages watching a served stream)', () => {
     assert.deepEqual(log, ['o ended']);
   });
 
+  it('does not show an observer an event that arrives after the consumer stopped (a read that was pending)', async () => {
+    const log: string[] = [];
+    let deliver!: (r: IteratorResult<number>) => void;
+    const slow: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<number>>((r) => (deliver = r)),
+        return: async () => ({ done: true as const, value: undefined }),
+      }),
+    };
+    const it = observe(slow, recorder('o', log))[Symbol.asyncIterator]();
+    const pending = it.next();
+    await it.return!();
+    deliver({ done: false, value: 7 });
+    assert.deepEqual(await pending, { done: false, value: 7 });
+    assert.deepEqual(log, ['o ended']);
+  });
+
   it("fails the stream when an observer throws: the source is closed and every observer ends with that error", async () => {
     const log: string[] = [];
     const events = observe(

@@ -61,8 +61,9 @@ class ObservedStream<T> implements AsyncIterableIterator<T> {
     this.source ??= this.events[Symbol.asyncIterator]();
     return this.source.next().then(
       (r) => {
+        // An event that arrives after the end (a read that was pending when the consumer stopped) is not seen.
         if (r.done) this.end(undefined);
-        else this.see(r.value);
+        else if (!this.ended) this.see(r.value);
         return r;
       },
       (e: unknown) => {
