@@ -115,11 +115,11 @@ describe('vector index kernels (WebAssembly)', () => {
     const v = Float32Array.from({ length: dims }, rand);
     const exact = (row: number) => Array.from({ length: dims }, (_, j) => vectors[row * stride + j]! * v[j]!).reduce((a, b) => a + b, 0);
     const rows = Array.from({ length: 64 }, (_, c) => (c * 37) % n);
-    const chosen = k.rescoreLent(vectors, rows, rows.length, v);
+    const chosen = k.rescoreLent(vectors, rows, v);
     rows.forEach((row, c) => assert.ok(Math.abs(chosen[c]! - exact(row)) < 1e-5, `row ${row}`));
-    const firsts = Array.from(k.rescoreLent(vectors, undefined, 5, v));
+    const firsts = Array.from(k.rescoreLent(vectors, 5, v));
     firsts.forEach((score, row) => assert.ok(Math.abs(score - exact(row)) < 1e-5, `row ${row}`));
-    assert.throws(() => k.rescoreLent(vectors, undefined, 65, v), /at most 64/);
+    assert.throws(() => k.rescoreLent(vectors, 65, v), /at most 64/);
   });
 
   it('closest after a larger scan: stale distances past the end are never returned', () => {

@@ -126,11 +126,11 @@ export class VectorIndex {
       for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
     } else if (n > this.rerank) {
       const rows = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
-      const scores = this.kernels.rescoreLent(this.vectors, rows, rows.length, vector);
+      const scores = this.kernels.rescoreLent(this.vectors, rows, vector);
       for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
     } else {
       // Few enough to rescore them all.
-      const scores = this.kernels.rescoreLent(this.vectors, undefined, n, vector);
+      const scores = this.kernels.rescoreLent(this.vectors, n, vector);
       for (let c = 0; c < n; c++) keep(c, scores[c]!);
     }
     scored.sort((a, b) => b.score - a.score);

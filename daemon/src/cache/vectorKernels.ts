@@ -112,12 +112,13 @@ export class SimHashKernels {
   /**
    * The exact scores against `v` of the given rows of an index that keeps its vectors itself (`vectors`, rows of
    * `stride` floats, zero-padded): their vectors are lent to the kernels (copied, at most `maxOut`) and rescored
-   * there. `rows` undefined: the first `count` rows, in one copy. A view, valid until the kernels' next call.
+   * there. `rows` a number: the first that many rows, in one copy. A view, valid until the kernels' next call.
    */
-  rescoreLent(vectors: Float32Array, rows: readonly number[] | undefined, count: number, v: Float32Array): Float32Array {
+  rescoreLent(vectors: Float32Array, rows: readonly number[] | number, v: Float32Array): Float32Array {
+    const count = typeof rows === 'number' ? rows : rows.length;
     if (count > this.maxOut) throw new Error(`at most ${this.maxOut} rows can be lent, not ${count}`);
     const lent = new Float32Array(this.bytes.buffer, this.lentAt, count * this.stride);
-    if (rows === undefined) lent.set(vectors.subarray(0, count * this.stride));
+    if (typeof rows === 'number') lent.set(vectors.subarray(0, count * this.stride));
     else for (let c = 0; c < count; c++) lent.set(vectors.subarray(rows[c]! * this.stride, (rows[c]! + 1) * this.stride), c * this.stride);
     this.put(v);
     this.k.rescore(this.lentAt, this.stride, this.lentRowsAt, count, this.vAt, this.scoresAt);
