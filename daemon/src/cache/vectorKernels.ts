@@ -17,9 +17,9 @@ const PAGE = 65_536;
 interface Exports {
   memory: WebAssembly.Memory;
   project(planes: number, stride: number, v: number, out: number): void;
-  scan(codes: number, n: number, q: number, bound: number, half: number, rows: number, dists: number): number;
-  histogram(dists: number, n: number, hist: number): void;
-  collect(rows: number, dists: number, n: number, cutoff: number, ties: number): number;
+  scan(codes: number, n: number, q: number, bound: number, half: number, out: number): number;
+  histogram(found: number, n: number, hist: number): void;
+  collect(found: number, n: number, cutoff: number, ties: number): number;
   rescore(vectors: number, stride: number, rows: number, n: number, v: number, scores: number): void;
 }
 
@@ -37,7 +37,7 @@ export class SimHashKernels {
   readonly stride: number;
   /** Bytes per row of the vector table: 0 for kernels that only scan codes lent to them. */
   private readonly vectorBytes: number;
-  // Byte offsets of the fixed areas; the table (codes, vectors, then a scan's rows and distances) follows them.
+  // Byte offsets of the fixed areas; the table (codes, vectors, then a scan's rows) follows them.
   private readonly vAt: number;
   private readonly codeAt: number;
   private readonly histAt: number;
@@ -134,8 +134,8 @@ export class SimHashKernels {
     if (rows > this.rows) {
       const [oldRows, oldVectorsAt] = [this.rows, this.vectorsAt()];
       this.rows = rows;
-      // Per row: 16 bytes of code, its vector, and a scan's row number (4) and distance (1).
-      this.ensure(this.tableAt + rows * (16 + this.vectorBytes + 5));
+      // Per row: 16 bytes of code, its vector, and a scan's entry (row number and distance, 4).
+      this.ensure(this.tableAt + rows * (16 + this.vectorBytes + 4));
       if (this.vectorBytes) {
         // The vectors follow the codes, so they move up; the rest of their new place held a scan's scratch.
         const held = oldRows * this.vectorBytes;
@@ -162,13 +162,13 @@ export class SimHashKernels {
   /** Scans the first `n` codes of the table; leaves the chosen rows, in row order, at `rowsAt`; returns how many. */
   private select(n: number, q: Uint32Array, bound: number, halfBound: number): number {
     const rowsAt = this.rowsAt();
-    const distsAt = rowsAt + this.rows * 4;
     new Uint32Array(this.bytes.buffer, this.codeAt, WORDS).set(q);
-    const within = this.k.scan(this.tableAt, n, this.codeAt, bound, halfBound, rowsAt, distsAt);
-    if (within <= this.maxOut) return within;
+    const within = this.k.scan(this.tableAt, n, this.codeAt, bound, halfBound, rowsAt);
+    // The scan's entries carry each row's distance: all of them become rows when few enough are within reach.
+    if (within <= this.maxOut) return this.k.collect(rowsAt, within, BITS + 1, 0);
     // The distance at which the closest `maxOut` are reached: everything nearer, then ties up to the cap
     // (near-identical texts share codes; without the cap one lookup could rescore thousands of them).
-    this.k.histogram(distsAt, within, this.histAt);
+    this.k.histogram(rowsAt, within, this.histAt);
     const hist = new Uint32Array(this.bytes.buffer, this.histAt, BITS + 1);
     let below = 0;
     let cutoff = 0;
@@ -176,7 +176,7 @@ export class SimHashKernels {
       if (below + hist[cutoff]! >= this.maxOut) break;
       below += hist[cutoff]!;
     }
-    return this.k.collect(rowsAt, distsAt, within, cutoff, this.maxOut - below);
+    return this.k.collect(rowsAt, within, cutoff, this.maxOut - below);
   }
 
   /** Writes `v` where the kernels read a vector (its padding stays zero). */
