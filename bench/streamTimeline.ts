@@ -4,7 +4,8 @@
  * the bare Node proxy, the minimum daemon and the all-on daemon, each started with a preload
  * (bench/perf/socketTrace.mjs) that timestamps the HTTP request event and every chunk its sockets read or write.
  * Prints, per gateway, the median µs from the request event to: the upstream request written, the upstream's
- * headers read, its first content delta read, and that delta written to the client — and the client's TTFT.
+ * headers read, its first content delta read, and that delta written to the client — and the client's TTFT;
+ * and the median relay of the later chunks (an upstream read to the next write to the client).
  *
  * Run: `node --import tsx bench/streamTimeline.ts [--requests 600] [--variant NAME=CLI]…` (needs `npm run build`);
  * each --variant adds an all-on daemon run from another build's cli.js (an A/B in the same minutes).
@@ -33,16 +34,33 @@ interface Traced {
   stop(): Promise<void>;
 }
 
-/** The median timeline of the last `n` streamed requests in a trace (µs from the request event). */
-function timeline(file: string, serverPort: number, n: number): number[] {
+/**
+ * The median timeline of the last `n` streamed requests in a trace (µs from the request event), and the median
+ * relay of their later chunks: from an upstream chunk read after the first content to the gateway's next write to
+ * the client.
+ */
+function timeline(file: string, serverPort: number, n: number): { steps: number[]; laterRelay: number } {
   const steps: number[][] = [[], [], [], []];
+  const later: number[][] = [];
   let at = -1;
   let step = 0;
+  let readAt = -1;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [ts, kind, port, text = ''] = line.split('\t');
     const t = Number(ts);
     const upstream = Number(port) !== serverPort;
-    if (kind === 'request' && text.includes('/v1/chat')) [at, step] = [t, 0];
+    if (kind === 'request' && text.includes('/v1/chat')) {
+      [at, step, readAt] = [t, 0, -1];
+      later.push([]);
+    }
+    if (step === 4) {
+      // After the first content went out: pair each upstream read with the next write to the client.
+      if (kind === 'in' && upstream && readAt < 0) readAt = t;
+      else if (kind === 'out' && !upstream && readAt >= 0) {
+        later.at(-1)!.push(t - readAt);
+        readAt = -1;
+      }
+    }
     if (at < 0) continue;
     const next =
       step === 0 ? kind === 'out' && upstream
@@ -53,7 +71,7 @@ function timeline(file: string, serverPort: number, n: number): number[] {
     steps[step]!.push(t - at);
     if (++step === 4) at = -1;
   }
-  return steps.map((xs) => percentile(xs.slice(-n), 0.5));
+  return { steps: steps.map((xs) => percentile(xs.slice(-n), 0.5)), laterRelay: percentile(later.slice(-n).flat(), 0.5) };
 }
 
 const upstream = await startUpstreamProcess({ delayMs: 0, chunkDelayMs: 1 });
@@ -90,11 +108,12 @@ try {
     await pool.close();
     process.kill(g.pid, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 500));
-    const [written, headers, content, relayed] = timeline(g.out, g.serverPort, requests / 2);
-    rows.push([g.label, ...[written!, headers!, content!, relayed!, relayed! - content!, percentile(ttft, 0.5)].map((x) => x.toFixed(0))]);
+    const { steps, laterRelay } = timeline(g.out, g.serverPort, requests / 2);
+    const [written, headers, content, relayed] = steps;
+    rows.push([g.label, ...[written!, headers!, content!, relayed!, relayed! - content!, laterRelay, percentile(ttft, 0.5)].map((x) => x.toFixed(0))]);
   }
   console.log(`${requests} sequential streams per gateway (medians of the last ${requests / 2}; µs from the gateway's request event)`);
-  console.log(table(['gateway', 'upstream request written', 'upstream headers in', 'first content in', 'first content out', 'relay', 'client TTFT'], rows));
+  console.log(table(['gateway', 'upstream request written', 'upstream headers in', 'first content in', 'first content out', 'relay', 'later chunks\' relay', 'client TTFT'], rows));
 } finally {
   for (const g of traced) await g.stop();
   await upstream.stop();
