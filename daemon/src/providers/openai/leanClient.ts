@@ -1,6 +1,6 @@
 /**
- * The OpenAI tier's calls without the SDK's fetch: one keep-alive undici Pool per upstream, a small SSE reader
- * for streams and one JSON.parse for whole answers. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
+ * The OpenAI tier's calls without the SDK's fetch: one keep-alive undici Pool per upstream, dispatched with a
+ * handler of our own (exchange.ts), a small SSE reader for streams and one JSON.parse for whole answers. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
  * (WHATWG fetch, web streams, its SSE decoder, per-request header building and debug formatting); this path does
  * the same HTTP exchange for a fraction of that (figures in the README's Performance section).
  *
@@ -17,7 +17,8 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import type { Dispatcher, Pool } from 'undici';
+import type { Pool } from 'undici';
+import { exchange, type ExchangeResponse } from './exchange.js';
 import { sseData } from './sse.js';
 
 export interface LeanClientOptions {
@@ -57,11 +58,11 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
   if (opts.project) headers['openai-project'] = opts.project;
 
   /** POSTs the parameters; a non-2xx status becomes the SDK's APIError with the parsed body and headers. */
-  async function post(params: object, signal: CancelSignal, headersTimeout?: number): Promise<{ res: Dispatcher.ResponseData; responseHeaders: () => Headers }> {
+  async function post(params: object, signal: CancelSignal, headersTimeout?: number): Promise<{ res: ExchangeResponse; responseHeaders: () => Headers }> {
     const { pool, HeadersTimeoutError } = await load();
     let res;
     try {
-      res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(params), signal, ...(headersTimeout !== undefined && { headersTimeout }) });
+      res = await exchange(pool, { path, method: 'POST', headers, body: JSON.stringify(params), ...(headersTimeout !== undefined && { headersTimeout }) }, signal);
     } catch (e) {
       if (signal.aborted) throw e;
       if (e instanceof HeadersTimeoutError) throw new APIConnectionTimeoutError();
@@ -82,7 +83,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
     const { res, responseHeaders } = await post(params, signal);
     let done = false;
     try {
-      for await (const data of sseData(res.body as AsyncIterable<Buffer>)) {
+      for await (const data of sseData(res.body)) {
         // As the SDK does: after [DONE] the rest is read (so the connection is reused) and ignored.
         if (done || (done = data.startsWith('[DONE]'))) continue;
         const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
@@ -91,7 +92,7 @@ export function createLeanClient(opts: LeanClientOptions): LeanClient {
       }
     } finally {
       // A consumer that stops early (or an error) must not leave the socket mid-body: destroy it.
-      if (!res.body.readableEnded) res.body.destroy();
+      res.body.destroy();
     }
   }
 
@@ -125,7 +126,7 @@ const MAX_ERROR_BYTES = 1024 * 1024;
  * The body as text, at most `max` bytes, so that an upstream sending without end cannot take the daemon's
  * memory: a Content-Length over it fails at once, a body without one is read with a running count.
  */
-async function bodyText(res: Dispatcher.ResponseData, max: number): Promise<string> {
+async function bodyText(res: ExchangeResponse, max: number): Promise<string> {
   const length = Number(res.headers['content-length']);
   if (length > max) {
     res.body.destroy();
@@ -134,7 +135,7 @@ async function bodyText(res: Dispatcher.ResponseData, max: number): Promise<stri
   if (Number.isFinite(length)) return res.body.text();
   const chunks: Buffer[] = [];
   let bytes = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+  for await (const chunk of res.body) {
     bytes += chunk.length;
     if (bytes > max) {
       res.body.destroy();
