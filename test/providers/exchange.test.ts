@@ -63,7 +63,6 @@ describe('providers/openai: the HTTP exchange', function () {
       assert.equal(r.headers['x-test'], 'yes');
       const text = await r.body.text();
       assert.equal(text, Array.from({ length: 50 }, (_, i) => `line ${i}\n`).join(''));
-      assert.equal(r.body.complete, true);
       r.body.destroy(); // after the end: nothing to cut
       for (let i = 0; i < 5; i++) await (await exchange(pool, post, new Cancellation())).body.text();
       // undici's pool alternates between two keep-alive connections for back-to-back requests (as it does through
@@ -165,7 +164,6 @@ describe('providers/openai: the HTTP exchange', function () {
         assert.equal(chunk.toString(), 'part one ');
         break;
       }
-      assert.equal(r.body.complete, false);
       r.body.destroy();
       await until(() => s.seen[0]!.closedEarly, 'the server saw the connection closed');
     } finally {

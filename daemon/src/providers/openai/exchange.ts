@@ -77,14 +77,8 @@ export class ResponseBody implements AsyncIterable<Buffer> {
   private failure: { error: unknown } | undefined;
   /** Every byte has arrived (or the exchange failed, or the reader gave up): nothing more will. */
   private over = false;
-  private completed = false;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
-
-  /** True once the whole body has arrived: a reader that stops then leaves the connection clean for reuse. */
-  get complete(): boolean {
-    return this.completed;
-  }
 
   push(chunk: Buffer): void {
     if (this.over) return;
@@ -95,7 +89,6 @@ export class ResponseBody implements AsyncIterable<Buffer> {
   }
 
   end(): void {
-    this.completed = true;
     this.over = true;
     this.notify();
   }
@@ -107,7 +100,7 @@ export class ResponseBody implements AsyncIterable<Buffer> {
     this.notify();
   }
 
-  /** Stops the exchange mid-body (the connection is closed, never reused half-read); once complete, only drops what is unread. */
+  /** Stops the exchange mid-body: the connection is closed, never reused half-read. After the end, drops what is unread. */
   destroy(): void {
     if (!this.over) this.controller.abort(new Error('The response body was not read to its end.'));
     this.over = true;

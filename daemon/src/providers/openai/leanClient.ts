@@ -1,8 +1,9 @@
 /**
  * The OpenAI tier's calls without the SDK's fetch: one keep-alive undici Pool per upstream, dispatched with a
- * handler of our own (exchange.ts), a small SSE reader for streams and one JSON.parse for whole answers. Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path
- * (WHATWG fetch, web streams, its SSE decoder, per-request header building and debug formatting); this path does
- * the same HTTP exchange for a fraction of that (figures in the README's Performance section).
+ * handler of our own (exchange.ts), a small SSE reader for streams and one JSON.parse for whole answers.
+ * Profiling the daemon under load (bench/profile.ts) put ~40 % of its CPU in the SDK's request path (WHATWG
+ * fetch, web streams, its SSE decoder, per-request header building and debug formatting); this path does the
+ * same HTTP exchange for a fraction of that (figures in bench/HISTORY.md).
  *
  * Behaviour is the SDK's, so that everything downstream (sdkErrors.ts, routing) sees the same thing: failures are
  * the SDK's own error classes (APIError.generate for an HTTP status with the parsed error body and headers,
