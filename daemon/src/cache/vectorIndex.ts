@@ -117,21 +117,22 @@ export class VectorIndex {
   query(vector: Float32Array, k = 1, minScore = -1): Neighbour[] {
     const n = this.ids.length;
     if (n === 0) return [];
-    const scored: Neighbour[] = [];
-    const keep = (row: number, score: number) => {
-      if (score >= minScore) scored.push({ id: this.ids[row]!, score });
-    };
+    // The candidates' rows (none: the first rows, all of them) and their exact scores.
+    let rows: ArrayLike<number> | undefined;
+    let scores: Float32Array;
     if (this.own) {
-      const { rows, scores } = this.own.nearest(n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2), vector);
-      for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
+      ({ rows, scores } = this.own.nearest(n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2), vector));
     } else if (n > this.rerank) {
-      const rows = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
-      const scores = this.kernels.rescoreLent(this.vectors, rows, vector);
-      for (let c = 0; c < rows.length; c++) keep(rows[c]!, scores[c]!);
+      const closest = this.kernels.closest(this.codes, n, this.simhash(vector), hammingBound(minScore), hammingBound(minScore, BITS / 2));
+      scores = this.kernels.rescoreLent(this.vectors, closest, vector);
+      rows = closest;
     } else {
       // Few enough to rescore them all.
-      const scores = this.kernels.rescoreLent(this.vectors, n, vector);
-      for (let c = 0; c < n; c++) keep(c, scores[c]!);
+      scores = this.kernels.rescoreLent(this.vectors, n, vector);
+    }
+    const scored: Neighbour[] = [];
+    for (let c = 0; c < scores.length; c++) {
+      if (scores[c]! >= minScore) scored.push({ id: this.ids[rows ? rows[c]! : c]!, score: scores[c]! });
     }
     scored.sort((a, b) => b.score - a.score);
     return scored.slice(0, k);
