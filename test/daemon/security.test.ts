@@ -87,7 +87,8 @@ describe('security by default (real daemon)', function () {
     });
 
     it('a wrong key → 401 (Bearer and x-api-key, both doors), and the real key is never echoed', async () => {
-      const wrong = `${d.key.slice(0, -1)}X`;
+      // The last character changed: a generated key ends in 'X' one time in 64, and 'X' would then be the key itself.
+      const wrong = `${d.key.slice(0, -1)}${d.key.endsWith('X') ? 'Y' : 'X'}`;
       const a = await http(d.url, '/v1/chat/completions', { body: chatBody, headers: bearer(wrong) });
       assertOpenAIError(a, 401, 'invalid_api_key');
       const b = await http(d.url, '/v1/messages', { body: anthropicBody, headers: { 'x-api-key': wrong } });
